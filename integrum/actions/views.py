@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+
+from integrum.actions import services
+from integrum.actions.filters import ActionFilterSet
+from integrum.actions.forms import ActionForm, ReassignForm, TransitionForm
+from integrum.actions.models import Action
+from integrum.core.exports import xlsx_response
+from integrum.core.models import StaleEdit
+from integrum.core.permissions import MANAGE, WRITE
+from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ObjectMixin
+
+
+class ActionListView(ObjectListView):
+    model = Action
+    filterset_class = ActionFilterSet
+    template_name = "actions/action_list.html"
+
+    def get_queryset(self) -> QuerySet[Action]:
+        return super().get_queryset().select_related("owner", "site", "source_type")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        scoped = self.scoped(Action)
+        context["tabs"] = {
+            "open": scoped.filter(status__in=Action.OPEN_STATUSES).count(),
+            "overdue": scoped.filter(status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()).count(),
+        }
+        context["can_write"] = self.can(WRITE)
+        context["can_manage"] = self.can(MANAGE)
+        context["today"] = timezone.localdate()
+        return context
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("export") == "xlsx":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def export(self) -> HttpResponse:
+        filterset = ActionFilterSet(self.request.GET, queryset=self.get_queryset(), request=self.request)
+        rows = filterset.qs if filterset.is_valid() else Action.objects.none()
+        return xlsx_response(
+            "actions",
+            ["Reference", "Title", "Status", "Priority", "Owner", "Site", "Due", "Completed", "Source"],
+            (
+                [
+                    a.reference, a.title, a.get_status_display(), a.get_priority_display(),
+                    str(a.owner or ""), str(a.site or ""), a.due_date,
+                    timezone.localtime(a.completed_at).replace(tzinfo=None) if a.completed_at else None,
+                    a.source_type.name if a.source_type else "",
+                ]
+                for a in rows.iterator(chunk_size=2000)
+            ),
+        )
+
+
+class ActionDetailView(ObjectDetailView):
+    model = Action
+    template_name = "actions/action_detail.html"
+
+    def get_queryset(self) -> QuerySet[Action]:
+        return super().get_queryset().select_related("owner", "site", "created_by", "source_type")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["transitions"] = [
+            (status, services.TRANSITION_LABELS[status]) for status in services.allowed_transitions(self.object)
+        ]
+        context["source"] = self.object.source if self.object.source_type_id else None
+        return context
+
+
+class ActionFormView(ObjectFormView):
+    model = Action
+    form_class = ActionForm
+
+    def save(self, form: Any) -> Any:
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        if self.object is None:
+            return services.action_create(organisation=self.organisation, created_by=self.request.user, **data)
+        return services.action_update(action=self.object, version=form.cleaned_data["version"], **data)
+
+
+class ActionTransitionView(ObjectMixin, View):
+    required_role = WRITE
+    model = Action
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        action = self.get_object()
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a status to move the action to.")
+            return redirect(action)
+        try:
+            services.action_transition(action=action, to=form.cleaned_data["to"], outcome=form.cleaned_data["outcome"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except StaleEdit as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{action.reference} is now {action.get_status_display().lower()}.")
+        return redirect(action)
+
+
+class ActionReassignView(ObjectMixin, View):
+    """Bulk reassignment from the list: the selected actions get one new owner."""
+
+    required_role = MANAGE
+    model = Action
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ReassignForm(request.POST, organisation=self.organisation, actions=self.get_queryset())
+        if not form.is_valid():
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            messages.error(request, f"Nothing was reassigned. {problems}")
+            return redirect("actions:action_list")
+        try:
+            count = services.action_reassign(
+                actions=list(form.cleaned_data["actions"]),
+                owner=form.cleaned_data["owner"],
+                organisation=self.organisation,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{count} action(s) now belong to {form.cleaned_data['owner']}.")
+        return redirect(request.POST.get("next") or "actions:action_list")
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "errors/404.html", status=405)

@@ -1,0 +1,1 @@
+from integrum.core.api import OrganisationViewSet as AssessmentViewSet, OrganisationViewSet as AssessmentItemViewSet

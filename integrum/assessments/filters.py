@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from integrum.assessments.models import Assessment, AssessmentItem
+from integrum.core.filters import OrganisationFilterSet, member_choices
+
+
+class AssessmentFilterSet(OrganisationFilterSet):
+    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
+
+    class Meta:
+        model = Assessment
+        fields: list[str] = []
+
+
+class AssessmentItemFilterSet(OrganisationFilterSet):
+    """Filters of an assessment's clause table and the `assessment-items/` endpoint."""
+
+    assessment = django_filters.NumberFilter(field_name="assessment_id")
+    status = django_filters.MultipleChoiceFilter(choices=AssessmentItem.Status.choices)
+    group = django_filters.ChoiceFilter(choices=[(str(n), f"Clause {n}") for n in range(4, 11)], label="Clause")
+    owner = django_filters.ModelChoiceFilter(queryset=member_choices())
+    open_gaps = django_filters.BooleanFilter(method="filter_open", label="Open gaps only")
+
+    class Meta:
+        model = AssessmentItem
+        fields: list[str] = []
+
+    def filter_open(self, queryset: QuerySet[AssessmentItem], name: str, value: Any) -> QuerySet[AssessmentItem]:
+        if value:
+            return queryset.filter(status__in=AssessmentItem.OPEN_STATUSES)
+        return queryset

@@ -1,0 +1,106 @@
+"""`integrum serve`: run Integrum with gunicorn, static files served by whitenoise.
+
+Gunicorn runs inside this process (through its application API) so that `integrum serve` needs
+no separate configuration file and stops cleanly on Ctrl-C. Put a TLS-terminating proxy in front
+of it in production and set INTEGRUM_HTTPS=1.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+
+def default_workers() -> int:
+    """Gunicorn's usual advice (two per core, plus one), capped so a small host keeps its memory."""
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def browser_host(host: str) -> str:
+    """The address to print for a browser: a wildcard bind is reachable on the loopback."""
+    if host in {"0.0.0.0", "::", ""}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def server_url(host: str, port: int) -> str:
+    return f"http://{browser_host(host)}:{port}/"
+
+
+def gunicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return {
+        "bind": [bind],
+        "workers": workers,
+        # The data directory is the one place Integrum writes to; gunicorn's worker heartbeat
+        # files go to the system's temporary directory as usual.
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": os.environ.get("INTEGRUM_LOG_LEVEL", "warning").lower(),
+        "proc_name": "integrum",
+        # Gunicorn 25+ opens a control socket under $HOME by default: nothing here uses it, and
+        # a server must not write into the home directory of whoever started it.
+        "control_socket_disable": True,
+        # Behind a proxy, trust X-Forwarded-* only from the loopback (gunicorn's default).
+        "forwarded_allow_ips": os.environ.get("INTEGRUM_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        # Generous enough for a report PDF; a hung request is still recycled.
+        "timeout": 60,
+        "graceful_timeout": 10,
+    }
+
+
+class Command(BaseCommand):
+    help = "Serve Integrum over HTTP with gunicorn (put a TLS proxy in front of it in production)."
+    requires_system_checks: list[str] = []  # type: ignore[assignment]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on (default 8000).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("INTEGRUM_WORKERS", "0")) or default_workers(),
+            help="Number of worker processes (default: two per CPU core plus one, at most 8).",
+        )
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
+        if not 0 < port < 65536:
+            raise CommandError("--port must be between 1 and 65535.")
+        if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+        wanted = gunicorn_options(host=host, port=port, workers=workers)
+
+        class IntegrumServer(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in wanted.items():
+                    # Older gunicorn (23, 24) has no control socket setting: skip what it lacks.
+                    if key in self.cfg.settings:
+                        self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                from integrum.wsgi import application
+
+                return application
+
+        # Workers are forked from this process: they must not share its database connections.
+        connections.close_all()
+        self.stdout.write(
+            f"Integrum is serving on {server_url(host, port)} with {workers} worker(s). Press Ctrl-C to stop."
+        )
+        self.stdout.flush()
+        try:
+            IntegrumServer(prog="integrum serve").run()
+        except SystemExit as stop:
+            # Gunicorn ends its master loop with sys.exit; a clean stop is not an error.
+            if stop.code not in (0, None):
+                raise CommandError(f"The server stopped with status {stop.code}.", returncode=1) from stop
+        self.stdout.write("Integrum has stopped.")

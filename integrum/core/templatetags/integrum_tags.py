@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    """`{{ titles|get_item:group }}`: look up a dictionary entry by a variable key."""
+    return mapping.get(key, "")

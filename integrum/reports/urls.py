@@ -1,0 +1,10 @@
+from django.urls import path
+
+from integrum.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("my-work/", views.MyWorkView.as_view(), name="my_work"),
+]
