@@ -1,12 +1,18 @@
 """The whole REST API surface under /api/v1/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from integrum.actions.api import ActionViewSet
 from integrum.assessments.api import AssessmentItemViewSet, AssessmentViewSet
-from integrum.core.api import ChangeViewSet, MembershipViewSet, OrganisationViewSet, SiteViewSet
+from integrum.core.api import (
+    ChangeViewSet,
+    MembershipViewSet,
+    OrganisationViewSet,
+    SiteViewSet,
+    api_not_found,
+)
 from integrum.standards.api import ClauseViewSet, CorrespondenceViewSet, StandardViewSet
 
 router = DefaultRouter()
@@ -25,4 +31,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    # Last: any other address ending in a slash gets a 404 in the API's error format (addresses
+    # without the slash still get CommonMiddleware's redirect to it first).
+    re_path(r"^.*/$", api_not_found),
 ]

@@ -12,6 +12,9 @@ from django.test import Client
 from integrum.core.models import Membership, Organisation, Role, Site, User
 from integrum.core.permissions import forget_memberships
 
+# Playwright's sync API runs an event loop in the test thread; the ORM must still be allowed there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 PASSWORD = "correct-horse-battery-9"
 
 
@@ -35,7 +38,9 @@ def make_user(email: str, first: str, last: str) -> User:
     return User.objects.create_user(email, PASSWORD, first_name=first, last_name=last)
 
 
-def add_member(organisation: Organisation, user: User, role: str, sites: list[Site] | None = None) -> Membership:
+def add_member(
+    organisation: Organisation, user: User, role: str, sites: list[Site] | None = None
+) -> Membership:
     membership = Membership.objects.create(organisation=organisation, user=user, role=role)
     if sites:
         membership.sites.set(sites)
@@ -126,6 +131,22 @@ def as_viewer(viewer: User) -> Client:
 @pytest.fixture
 def as_outsider(outsider: User) -> Client:
     return client_for(outsider)
+
+
+@pytest.fixture
+def count_queries() -> Any:
+    """`count_queries(fn)`: how many SQL queries calling `fn` made."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(fn: Any) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = fn()
+        status = getattr(response, "status_code", 200)
+        assert status == 200, f"expected 200, got {status}"
+        return len(captured.captured_queries)
+
+    return run
 
 
 # --- Browser tests ---------------------------------------------------------------------------

@@ -141,7 +141,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only needed for `collectstatic` behind a separate web server; whitenoise serves from the packages.
+STATIC_ROOT = os.environ.get("INTEGRUM_STATIC_ROOT") or None
 MEDIA_ROOT = DATA_DIR / "media"
 # Uploaded files are never served from a public URL: only permission-checked views read them.
 MEDIA_URL = "/no-public-media/"

@@ -30,15 +30,13 @@ def main(argv: list[str]) -> int:
     chromium = find_chromium()
     if chromium is None:
         print(
-            "No Chromium found: the browser tests will be SKIPPED. Install it (Debian: apt-get install chromium)"
-            " or point INTEGRUM_CHROMIUM at it to run them.",
+            "No Chromium found: the browser tests will be SKIPPED. Install it"
+            " (Debian: apt-get install chromium) or point INTEGRUM_CHROMIUM at it to run them.",
             flush=True,
         )
     else:
         os.environ["INTEGRUM_CHROMIUM"] = chromium
         print(f"Browser tests use {chromium}.", flush=True)
-    # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     return int(pytest.main(argv))
 
 

@@ -21,7 +21,12 @@ class ActionFilterSet(OrganisationFilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due on or before")
     ordering = django_filters.OrderingFilter(
-        fields=(("number", "reference"), ("due_date", "due_date"), ("priority", "priority"), ("status", "status")),
+        fields=(
+            ("number", "reference"),
+            ("due_date", "due_date"),
+            ("priority", "priority"),
+            ("status", "status"),
+        ),
         label="Sort by",
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -63,8 +65,8 @@ class Action(OrganisationOwned, VersionedModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
 
-    objects = ActionQuerySet.as_manager()
-    site_field = "site"
+    objects = ActionQuerySet.as_manager()  # type: ignore[misc]
+    site_field: ClassVar[str | None] = "site"
 
     class Meta:
         ordering = ["-number"]

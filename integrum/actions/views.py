@@ -33,7 +33,9 @@ class ActionListView(ObjectListView):
         scoped = self.scoped(Action)
         context["tabs"] = {
             "open": scoped.filter(status__in=Action.OPEN_STATUSES).count(),
-            "overdue": scoped.filter(status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()).count(),
+            "overdue": scoped.filter(
+                status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()
+            ).count(),
         }
         context["can_write"] = self.can(WRITE)
         context["can_manage"] = self.can(MANAGE)
@@ -53,8 +55,13 @@ class ActionListView(ObjectListView):
             ["Reference", "Title", "Status", "Priority", "Owner", "Site", "Due", "Completed", "Source"],
             (
                 [
-                    a.reference, a.title, a.get_status_display(), a.get_priority_display(),
-                    str(a.owner or ""), str(a.site or ""), a.due_date,
+                    a.reference,
+                    a.title,
+                    a.get_status_display(),
+                    a.get_priority_display(),
+                    str(a.owner or ""),
+                    str(a.site or ""),
+                    a.due_date,
                     timezone.localtime(a.completed_at).replace(tzinfo=None) if a.completed_at else None,
                     a.source_type.name if a.source_type else "",
                 ]
@@ -73,7 +80,8 @@ class ActionDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["transitions"] = [
-            (status, services.TRANSITION_LABELS[status]) for status in services.allowed_transitions(self.object)
+            (status, services.TRANSITION_LABELS[Action.Status(status)])
+            for status in services.allowed_transitions(self.object)
         ]
         context["source"] = self.object.source if self.object.source_type_id else None
         return context
@@ -86,7 +94,11 @@ class ActionFormView(ObjectFormView):
     def save(self, form: Any) -> Any:
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         if self.object is None:
-            return services.action_create(organisation=self.organisation, created_by=self.request.user, **data)
+            return services.action_create(
+                organisation=self.organisation,
+                created_by=self.request.user,  # type: ignore[arg-type]
+                **data,
+            )
         return services.action_update(action=self.object, version=form.cleaned_data["version"], **data)
 
 
@@ -101,7 +113,9 @@ class ActionTransitionView(ObjectMixin, View):
             messages.error(request, "Choose a status to move the action to.")
             return redirect(action)
         try:
-            services.action_transition(action=action, to=form.cleaned_data["to"], outcome=form.cleaned_data["outcome"])
+            services.action_transition(
+                action=action, to=form.cleaned_data["to"], outcome=form.cleaned_data["outcome"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except StaleEdit as error:
@@ -120,7 +134,7 @@ class ActionReassignView(ObjectMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ReassignForm(request.POST, organisation=self.organisation, actions=self.get_queryset())
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
             messages.error(request, f"Nothing was reassigned. {problems}")
             return redirect("actions:action_list")
         try:

@@ -22,7 +22,9 @@ class AssessmentItemFilterSet(OrganisationFilterSet):
 
     assessment = django_filters.NumberFilter(field_name="assessment_id")
     status = django_filters.MultipleChoiceFilter(choices=AssessmentItem.Status.choices)
-    group = django_filters.ChoiceFilter(choices=[(str(n), f"Clause {n}") for n in range(4, 11)], label="Clause")
+    group = django_filters.ChoiceFilter(
+        choices=[(str(n), f"Clause {n}") for n in range(4, 11)], label="Clause"
+    )
     owner = django_filters.ModelChoiceFilter(queryset=member_choices())
     open_gaps = django_filters.BooleanFilter(method="filter_open", label="Open gaps only")
 
@@ -30,7 +32,9 @@ class AssessmentItemFilterSet(OrganisationFilterSet):
         model = AssessmentItem
         fields: list[str] = []
 
-    def filter_open(self, queryset: QuerySet[AssessmentItem], name: str, value: Any) -> QuerySet[AssessmentItem]:
+    def filter_open(
+        self, queryset: QuerySet[AssessmentItem], name: str, value: Any
+    ) -> QuerySet[AssessmentItem]:
         if value:
             return queryset.filter(status__in=AssessmentItem.OPEN_STATUSES)
         return queryset

@@ -13,14 +13,18 @@ from integrum.standards.models import Standard
 
 class AssessmentCreateForm(OrganisationForm):
     standards = forms.ModelMultipleChoiceField(
-        queryset=Standard.objects.all(), widget=forms.CheckboxSelectMultiple,
+        queryset=Standard.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
         help_text="Choose both for an integrated gap analysis.",
     )
 
     class Meta:
         model = Assessment
         fields = ["title", "standards", "integrated", "owner", "target_date", "description"]
-        widgets = {"target_date": forms.DateInput(attrs={"type": "date"}), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,7 +36,10 @@ class AssessmentUpdateForm(OrganisationForm):
     class Meta:
         model = Assessment
         fields = ["title", "status", "owner", "target_date", "description", "version"]
-        widgets = {"target_date": forms.DateInput(attrs={"type": "date"}), "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,7 +56,7 @@ class ItemForm(OrganisationForm):
             "justification": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "justification": "Needed only for “Not applicable”, which the standard allows for a few ISO 9001 clauses.",
+            "justification": "Needed only for “Not applicable”, allowed for a few ISO 9001 clauses.",
             "target_date": "When the gap should be closed.",
         }
 
@@ -60,7 +67,7 @@ class ItemForm(OrganisationForm):
 
 class GapActionForm(forms.Form):
     title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=None, required=False)  # type: ignore[arg-type]
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
 
@@ -71,4 +78,3 @@ class GapActionForm(forms.Form):
 
 class EvidenceUploadForm(forms.Form):
     file = forms.FileField(help_text="PDF, Office documents, images or text; checked by content.")
-

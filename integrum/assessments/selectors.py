@@ -36,7 +36,8 @@ class Readiness:
     def percent(self) -> float | None:
         if not self.applicable:
             return None
-        points = sum(AssessmentItem.SCORES.get(status, 0) * n for status, n in self.counts.items())
+        scores = {str(status): score for status, score in AssessmentItem.SCORES.items()}
+        points = sum(scores.get(status, 0.0) * n for status, n in self.counts.items())
         return round(100 * points / self.applicable, 1)
 
     @property
@@ -73,7 +74,10 @@ def readiness(assessment: Assessment) -> list[StandardReadiness]:
     overall: dict[int, Readiness] = defaultdict(Readiness)
     for row in rows:
         standard_id, group, status, n = (
-            row["clause__standard_id"], row["assessmentitem__group"], row["assessmentitem__status"], row["n"]
+            row["clause__standard_id"],
+            row["assessmentitem__group"],
+            row["assessmentitem__status"],
+            row["n"],
         )
         counts = per_standard[standard_id][group].counts
         counts[status] = counts.get(status, 0) + n

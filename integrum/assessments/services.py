@@ -19,9 +19,9 @@ from integrum.standards.models import Clause, Correspondence, Standard
 def _item_groups(standards: Sequence[Standard], integrated: bool) -> list[list[Clause]]:
     """The clauses each item covers: one leaf clause, or an equivalent pair in integrated mode."""
     leaves = list(
-        Clause.objects.filter(standard__in=standards, is_leaf=True).select_related("standard").order_by(
-            "sort_key", "standard__code"
-        )
+        Clause.objects.filter(standard__in=standards, is_leaf=True)
+        .select_related("standard")
+        .order_by("sort_key", "standard__code")
     )
     partner: dict[int, Clause] = {}
     if integrated and len(standards) > 1:
@@ -31,7 +31,8 @@ def _item_groups(standards: Sequence[Standard], integrated: bool) -> list[list[C
         ).values_list("from_clause_id", "to_clause_id")
         for left, right in pairs:
             partner[left], partner[right] = by_id[right], by_id[left]
-    groups, seen = [], set()
+    groups: list[list[Clause]] = []
+    seen: set[int] = set()
     for clause in leaves:
         if clause.pk in seen:
             continue
@@ -143,7 +144,10 @@ def evidence_link_add(*, item: AssessmentItem, target: models.Model) -> Evidence
     if EvidenceLink.objects.filter(item=item, target_type=target_type, target_id=str(target.pk)).exists():
         raise ValidationError(f"{target} is already linked as evidence.")
     link = EvidenceLink(
-        organisation_id=item.organisation_id, item=item, target_type=target_type, target_id=str(target.pk),
+        organisation_id=item.organisation_id,
+        item=item,
+        target_type=target_type,
+        target_id=str(target.pk),
         label=str(target)[:300],
     )
     link.save()

@@ -11,7 +11,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.AssessmentUpdateView.as_view(), name="assessment_update"),
     path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item_detail"),
     path("items/<int:pk>/action/", views.ItemActionCreateView.as_view(), name="item_action_create"),
-    path("items/<int:pk>/evidence/upload/", views.ItemEvidenceUploadView.as_view(), name="item_evidence_upload"),
+    path(
+        "items/<int:pk>/evidence/upload/", views.ItemEvidenceUploadView.as_view(), name="item_evidence_upload"
+    ),
     path("items/<int:pk>/evidence/link/", views.ItemEvidenceLinkView.as_view(), name="item_evidence_link"),
     path("evidence/<int:pk>/remove/", views.ItemEvidenceUnlinkView.as_view(), name="evidence_unlink"),
 ]

@@ -4,10 +4,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -40,7 +39,10 @@ from integrum.core.views import (
 )
 from integrum.standards.models import Clause
 
-DISCIPLINE_STYLE = {"quality": ("chart__bar--quality", "#1f5f8b"), "environment": ("chart__bar--environment", "#2e7d4f")}
+DISCIPLINE_STYLE = {
+    "quality": ("chart__bar--quality", "#1f5f8b"),
+    "environment": ("chart__bar--environment", "#2e7d4f"),
+}
 
 
 def readiness_chart(rows: list[Any]) -> Any:
@@ -132,14 +134,22 @@ class AssessmentDetailView(ObjectDetailView):
         return super().get(request, *args, **kwargs)
 
     def export_xlsx(self) -> HttpResponse:
-        items = items_with_clauses(AssessmentItem.objects.visible_to(self.request.user).filter(assessment=self.object))
+        items = items_with_clauses(
+            AssessmentItem.objects.visible_to(self.request.user).filter(assessment=self.object)
+        )
         return xlsx_response(
             f"gap-analysis-{self.object.pk}",
             ["Clause", "Title", "Standards", "Status", "Notes", "Justification", "Owner", "Target date"],
             (
                 [
-                    item.clause.number, item.clause.title, ", ".join(c.reference for c in item.clauses.all()),
-                    item.get_status_display(), item.notes, item.justification, str(item.owner or ""), item.target_date,
+                    item.clause.number,
+                    item.clause.title,
+                    ", ".join(c.reference for c in item.clauses.all()),
+                    item.get_status_display(),
+                    item.notes,
+                    item.justification,
+                    str(item.owner or ""),
+                    item.target_date,
                 ]
                 for item in items
             ),
@@ -153,10 +163,19 @@ class AssessmentDetailView(ObjectDetailView):
                 assessment=self.object, status__in=AssessmentItem.OPEN_STATUSES
             )
         )
-        actions = Action.objects.visible_to(self.request.user).filter(
-            source_type=ContentType.objects.get_for_model(AssessmentItem),
-            source_id__in=[str(pk) for pk in AssessmentItem.objects.filter(assessment=self.object).values_list("pk", flat=True)],
-        ).select_related("owner")
+        actions = (
+            Action.objects.visible_to(self.request.user)
+            .filter(
+                source_type=ContentType.objects.get_for_model(AssessmentItem),
+                source_id__in=[
+                    str(pk)
+                    for pk in AssessmentItem.objects.filter(assessment=self.object).values_list(
+                        "pk", flat=True
+                    )
+                ],
+            )
+            .select_related("owner")
+        )
         context = {
             "assessment": self.object,
             "organisation": self.organisation,
@@ -168,7 +187,9 @@ class AssessmentDetailView(ObjectDetailView):
             "groups": GROUPS,
             "generated": timezone.now(),
         }
-        return pdf_response(f"gap-analysis-{self.object.pk}", "assessments/assessment_report.html", context, self.request)
+        return pdf_response(
+            f"gap-analysis-{self.object.pk}", "assessments/assessment_report.html", context, self.request
+        )
 
 
 class ItemDetailView(ObjectDetailView):
@@ -184,13 +205,21 @@ class ItemDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         item = self.object
         context.setdefault("form", ItemForm(instance=item, organisation=self.organisation))
-        context.setdefault("action_form", GapActionForm(organisation=self.organisation, initial={"title": f"Close gap: {item.clause.number} {item.clause.title}"[:200]}))
+        context.setdefault(
+            "action_form",
+            GapActionForm(
+                organisation=self.organisation,
+                initial={"title": f"Close gap: {item.clause.number} {item.clause.title}"[:200]},
+            ),
+        )
         context.setdefault("upload_form", EvidenceUploadForm())
         context["attachments"] = Attachment.objects.visible_to(self.request.user).filter(
             content_type=ContentType.objects.get_for_model(AssessmentItem), object_id=str(item.pk)
         )
         context["links"] = item.evidence_links.all()
-        context["actions"] = Action.objects.visible_to(self.request.user).raised_by(item).select_related("owner")
+        context["actions"] = (
+            Action.objects.visible_to(self.request.user).raised_by(item).select_related("owner")
+        )
         query = self.request.GET.get("q", "")
         context["link_query"] = query
         context["link_results"] = linking.search(self.request.user, self.organisation, query) if query else []
@@ -234,9 +263,13 @@ class ItemActionCreateView(ObjectMixin, View):
         item = self.get_object()
         form = GapActionForm(request.POST, organisation=self.organisation)
         if not form.is_valid():
-            messages.error(request, "The action was not created: " + "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-            ))
+            messages.error(
+                request,
+                "The action was not created: "
+                + "; ".join(
+                    f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
+                ),
+            )
             return redirect(item)
         try:
             action = services.action_from_gap(item=item, created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
@@ -272,7 +305,9 @@ class ItemEvidenceLinkView(ObjectMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         item = self.get_object()
-        target = linking.resolve(request.POST.get("type", ""), request.POST.get("id", ""), request.user, self.organisation)
+        target = linking.resolve(
+            request.POST.get("type", ""), request.POST.get("id", ""), request.user, self.organisation
+        )
         if target is None:
             messages.error(request, "That record does not exist or is not visible to you.")
             return redirect(item)
@@ -295,4 +330,3 @@ class ItemEvidenceUnlinkView(ObjectMixin, View):
         link.delete()
         messages.success(request, f"Removed the link to {link.label}.")
         return redirect(item)
-

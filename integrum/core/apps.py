@@ -13,4 +13,8 @@ class CoreConfig(AppConfig):
 
         register(MenuEntry("Organisation", "Sites", "core:site_list"))
         register(MenuEntry("Organisation", "Members", "core:member_list"))
-        register(MenuEntry("Organisation", "Change log", "core:change_list", clauses="7.5.3", minimum_role=Role.MANAGER))
+        register(
+            MenuEntry(
+                "Organisation", "Change log", "core:change_list", clauses="7.5.3", minimum_role=Role.MANAGER
+            )
+        )

@@ -16,7 +16,9 @@ def _filename(stem: str, extension: str) -> str:
     return f"{stem}-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-def xlsx_response(stem: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "") -> HttpResponse:
+def xlsx_response(
+    stem: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
+) -> HttpResponse:
     """A one-sheet workbook streamed row by row (write-only mode keeps memory flat on big lists)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

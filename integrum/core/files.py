@@ -94,13 +94,17 @@ def check_upload(upload: UploadedFile, *, max_bytes: int | None = None) -> Check
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ACCEPTED:
         raise ValidationError(
-            "This kind of file is not accepted. Accepted: " + ", ".join(sorted({*ACCEPTED} - {"jpeg"})).upper() + "."
+            "This kind of file is not accepted. Accepted: "
+            + ", ".join(sorted({*ACCEPTED} - {"jpeg"})).upper()
+            + "."
         )
     upload.seek(0)
     head = upload.read(8192)
     detected = _sniff(head, extension)
     if detected != ACCEPTED[extension]:
-        raise ValidationError(f"The file's content is not a {extension.upper()} file, whatever its name says.")
+        raise ValidationError(
+            f"The file's content is not a {extension.upper()} file, whatever its name says."
+        )
     if extension in ZIP_KINDS:
         _check_zip(upload)
     digest = hashlib.sha256()
@@ -116,4 +120,3 @@ def in_memory(data: bytes, name: str) -> UploadedFile:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
-

@@ -34,7 +34,7 @@ def register_linkable(model: type[models.Model], label: str, search_fields: tupl
 
 
 def _scoped(linkable: Linkable, user: Any, organisation: Any) -> models.QuerySet[Any]:
-    return linkable.model.objects.visible_to(user).filter(organisation=organisation)  # type: ignore[attr-defined, no-any-return]
+    return linkable.model.objects.visible_to(user).filter(organisation=organisation)  # type: ignore[attr-defined]
 
 
 def search(user: Any, organisation: Any, text: str, limit: int = 10) -> list[tuple[Linkable, Any]]:

@@ -5,7 +5,7 @@ The change log (`ObjectChange`) is append-only and hash-chained: see `changelog.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -37,7 +37,7 @@ class StaleEdit(Exception):
     def __init__(self, instance: models.Model) -> None:
         self.instance = instance
         super().__init__(
-            f"{instance._meta.verbose_name.capitalize()} “{instance}” was changed by someone else "
+            f"{str(instance._meta.verbose_name).capitalize()} “{instance}” was changed by someone else "
             "while you were editing it. Reload it to see the current values, then make your change again."
         )
 
@@ -90,7 +90,7 @@ class VersionedModel(models.Model):
         finally:
             self.__dict__.pop("_expected_version", None)
 
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):  # type: ignore[no-untyped-def]
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         expected = self.__dict__.get("_expected_version")
         if expected is None:
             return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
@@ -105,7 +105,7 @@ class VersionedModel(models.Model):
 class OrganisationQuerySet(models.QuerySet):
     """The one way to read domain records: start from `visible_to(user)`."""
 
-    def visible_to(self, user: User | AnonymousUser) -> OrganisationQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> Self:
         from integrum.core.permissions import memberships_of
 
         if not user.is_authenticated:
@@ -115,7 +115,9 @@ class OrganisationQuerySet(models.QuerySet):
         for membership in memberships_of(user):
             in_org = Q(organisation_id=membership.organisation_id)
             if site_field and membership.site_ids:
-                in_org &= Q(**{f"{site_field}__isnull": True}) | Q(**{f"{site_field}__in": membership.site_ids})
+                in_org &= Q(**{f"{site_field}__isnull": True}) | Q(
+                    **{f"{site_field}__in": membership.site_ids}
+                )
             condition |= in_org
         return self.filter(condition)
 
@@ -162,7 +164,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["first_name", "last_name", "email"]
@@ -183,11 +185,11 @@ class OrganisationManager(models.Manager["Organisation"]):
 class Organisation(ChangeLoggedModel):
     """A company (or a consultant's client) that runs its management system in Integrum."""
 
-    objects = OrganisationManager()
-
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     description = models.TextField(blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["name"]
@@ -253,6 +255,9 @@ class NumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="number_sequence_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"
+
 
 # --- Change log ------------------------------------------------------------------------------
 
@@ -261,7 +266,7 @@ class ObjectChangeQuerySet(models.QuerySet["ObjectChange"]):
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("The change log is append-only.")
 
-    def delete(self) -> tuple[int, dict[str, int]]:  # type: ignore[override]
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("The change log is append-only.")
 
     def visible_to(self, user: User | AnonymousUser) -> ObjectChangeQuerySet:
@@ -340,6 +345,9 @@ class ChainHead(models.Model):
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
 
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"
+
 
 # --- Files -----------------------------------------------------------------------------------
 
@@ -350,7 +358,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(OrganisationOwned):
-    """A file attached to any record (evidence, a finding's photo, …), served only after a permission check."""
+    """A file attached to any record (evidence, a photo, …); served only after a permission check."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.CharField(max_length=64)

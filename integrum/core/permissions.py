@@ -25,7 +25,7 @@ def memberships_of(user: User | AnonymousUser) -> list[Membership]:
         cached = list(
             Membership.objects.filter(user=user).select_related("organisation").prefetch_related("sites")
         )
-        user._integrum_memberships = cached  # type: ignore[union-attr]
+        user._integrum_memberships = cached  # type: ignore[attr-defined]
     return cached
 
 

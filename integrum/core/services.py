@@ -71,11 +71,13 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 def ensure_admin_remains(*, membership: Membership, new_role: str) -> None:
     """Refuse to demote the organisation's last administrator."""
     if membership.role == Role.ADMIN and new_role != Role.ADMIN:
-        others = Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN).exclude(
-            pk=membership.pk
-        )
+        others = Membership.objects.filter(
+            organisation_id=membership.organisation_id, role=Role.ADMIN
+        ).exclude(pk=membership.pk)
         if not others.exists():
-            raise ValidationError({"role": "This is the organisation's last administrator: appoint another one first."})
+            raise ValidationError(
+                {"role": "This is the organisation's last administrator: appoint another one first."}
+            )
 
 
 @transaction.atomic

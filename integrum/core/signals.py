@@ -38,17 +38,22 @@ def log_save(sender: Any, instance: models.Model, created: bool, raw: bool = Fal
             return  # a save that changed nothing is not a change
         before = {key: before.get(key) for key in changed}
         after = {key: after[key] for key in changed}
+    action: str
     if created:
         action = ObjectChange.Action.CREATE
     else:
         action = note.action if note else ObjectChange.Action.UPDATE
-    changelog.append(instance, action=action, before=before, after=after, message=note.message if note else "")
+    changelog.append(
+        instance, action=action, before=before, after=after, message=note.message if note else ""
+    )
 
 
 @receiver(post_delete)
 def log_delete(sender: Any, instance: models.Model, **kwargs: Any) -> None:
     if _logged(sender):
-        changelog.append(instance, action=ObjectChange.Action.DELETE, before=changelog.snapshot(instance), after=None)
+        changelog.append(
+            instance, action=ObjectChange.Action.DELETE, before=changelog.snapshot(instance), after=None
+        )
 
 
 @receiver(m2m_changed)

@@ -17,6 +17,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db import models, transaction
 from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,9 +40,9 @@ class OrganisationMixin(LoginRequiredMixin):
     required_role: ClassVar[str] = READ
     request: HttpRequest
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return self.handle_no_permission()  # type: ignore[no-any-return]
+            return self.handle_no_permission()
         membership = request.membership  # type: ignore[attr-defined]
         if membership is None:
             return render(request, "core/no_organisation.html", status=403)
@@ -50,7 +51,7 @@ class OrganisationMixin(LoginRequiredMixin):
                 f"This page needs the {Role(self.required_role).label.lower()} role; "
                 f"yours is {membership.get_role_display().lower()}."
             )
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().dispatch(request, *args, **kwargs)
 
     @property
     def organisation(self) -> Any:
@@ -61,7 +62,7 @@ class OrganisationMixin(LoginRequiredMixin):
 
     def scoped(self, model: type[models.Model]) -> models.QuerySet[Any]:
         """The model's records this user may see in the current organisation."""
-        return model.objects.visible_to(self.request.user).filter(  # type: ignore[attr-defined, no-any-return]
+        return model.objects.visible_to(self.request.user).filter(  # type: ignore[attr-defined]
             organisation=self.organisation
         )
 
@@ -91,7 +92,9 @@ class ObjectListView(OrganisationMixin, TemplateView):
             page = paginator.page(1)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter=filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode())
+        context.update(
+            filter=filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode()
+        )
         return context
 
     def get_template_names(self) -> list[str]:
@@ -103,6 +106,7 @@ class ObjectListView(OrganisationMixin, TemplateView):
 class ObjectMixin(OrganisationMixin):
     model: ClassVar[type[models.Model]]
     object: Any
+    kwargs: dict[str, Any]
 
     def get_queryset(self) -> models.QuerySet[Any]:
         return self.scoped(self.model)
@@ -344,7 +348,9 @@ class MemberUpdateView(ObjectFormView):
         return super().get_queryset().select_related("user")
 
     def save(self, form: Any) -> Any:
-        services.ensure_admin_remains(membership=Membership.objects.get(pk=self.object.pk), new_role=form.cleaned_data["role"])
+        services.ensure_admin_remains(
+            membership=Membership.objects.get(pk=self.object.pk), new_role=form.cleaned_data["role"]
+        )
         return form.save()
 
     def success_url(self, obj: Any) -> str:
@@ -359,7 +365,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, membership.organisation_id, ADMINISTER):
         raise PermissionDenied("Only administrators can remove members.")
     try:
-        services.membership_remove(membership=membership, by=request.user)  # type: ignore[arg-type]
+        services.membership_remove(membership=membership, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -378,7 +384,9 @@ class ChangeListView(ObjectListView):
     required_role = MANAGE
 
     def get_queryset(self) -> models.QuerySet[Any]:
-        return ObjectChange.objects.filter(organisation_id=self.organisation.pk).select_related("content_type")
+        return ObjectChange.objects.filter(organisation_id=self.organisation.pk).select_related(
+            "content_type"
+        )
 
 
 # --- Attachments -----------------------------------------------------------------------------
@@ -387,7 +395,7 @@ class ChangeListView(ObjectListView):
 class AttachmentDownloadView(OrganisationMixin, View):
     """Files leave only through here: the record's organisation (and site) must be visible."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
         target = attachment.content_object
         if target is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,9 @@ from integrum.assessments.selectors import StandardReadiness, readiness
 def overdue_first(queryset: QuerySet[Any], date_field: str) -> QuerySet[Any]:
     today = timezone.localdate()
     return queryset.annotate(
-        _late=Case(When(**{f"{date_field}__lt": today}, then=Value(0)), default=Value(1), output_field=IntegerField())
+        _late=Case(
+            When(**{f"{date_field}__lt": today}, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
     ).order_by("_late", f"{date_field}", "pk")
 
 
@@ -33,7 +36,9 @@ class MyWork:
 def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
     """Open actions and open gap-analysis items owned by the user, overdue first (two queries)."""
     actions = overdue_first(
-        Action.objects.visible_to(user).filter(organisation=organisation, owner=user, status__in=Action.OPEN_STATUSES),
+        Action.objects.visible_to(user).filter(
+            organisation=organisation, owner=user, status__in=Action.OPEN_STATUSES
+        ),
         "due_date",
     ).select_related("site")[:limit]
     items = overdue_first(
@@ -59,11 +64,13 @@ def headlines(user: Any, organisation: Any) -> Headlines:
     from django.db.models import Count
 
     today = timezone.localdate()
-    open_actions = Action.objects.visible_to(user).filter(organisation=organisation, status__in=Action.OPEN_STATUSES)
+    open_actions = Action.objects.visible_to(user).filter(
+        organisation=organisation, status__in=Action.OPEN_STATUSES
+    )
     counts = open_actions.aggregate(
         total=Count("pk"),
         overdue=Count("pk", filter=Q(due_date__lt=today)),
-        soon=Count("pk", filter=Q(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=14))),
+        soon=Count("pk", filter=Q(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=14))),
     )
     assessment = (
         Assessment.objects.visible_to(user).filter(organisation=organisation).order_by("-created_at").first()

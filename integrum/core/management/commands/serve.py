@@ -8,6 +8,7 @@ of it in production and set INTEGRUM_HTTPS=1.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -74,8 +75,10 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1.")
         if not 0 < port < 65536:
             raise CommandError("--port must be between 1 and 65535.")
-        if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        if settings.STATIC_ROOT:
+            # Whitenoise warns on every worker start when a configured STATIC_ROOT is missing.
+            Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
         wanted = gunicorn_options(host=host, port=port, workers=workers)
 
@@ -97,9 +100,12 @@ class Command(BaseCommand):
             f"Integrum is serving on {server_url(host, port)} with {workers} worker(s). Press Ctrl-C to stop."
         )
         self.stdout.flush()
+        master_pid = os.getpid()
         try:
             IntegrumServer(prog="integrum serve").run()
         except SystemExit as stop:
+            if os.getpid() != master_pid:
+                raise  # a forked worker leaving: it must not run the rest of this command
             # Gunicorn ends its master loop with sys.exit; a clean stop is not an error.
             if stop.code not in (0, None):
                 raise CommandError(f"The server stopped with status {stop.code}.", returncode=1) from stop
