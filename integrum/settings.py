@@ -141,6 +141,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Only needed for `collectstatic` behind a separate web server; whitenoise serves from the packages.
 STATIC_ROOT = os.environ.get("INTEGRUM_STATIC_ROOT") or None
 MEDIA_ROOT = DATA_DIR / "media"

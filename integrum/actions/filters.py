@@ -7,18 +7,24 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integrum.actions.models import Action
-from integrum.core.filters import OrganisationFilterSet, member_choices, site_choices
+from integrum.core.filters import (
+    OrganisationFilterSet,
+    checkbox_choices,
+    member_choices,
+    site_choices,
+    yes_no_filter,
+)
 
 
 class ActionFilterSet(OrganisationFilterSet):
     """Filters of the action list page and the `actions/` endpoint."""
 
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=Action.Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Action.Priority.choices)
-    owner = django_filters.ModelChoiceFilter(queryset=member_choices())
-    site = django_filters.ModelChoiceFilter(queryset=site_choices())
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    status = checkbox_choices(Action.Status.choices)
+    priority = checkbox_choices(Action.Priority.choices)
+    owner = django_filters.ModelChoiceFilter(queryset=member_choices(), empty_label="Anyone")
+    site = django_filters.ModelChoiceFilter(queryset=site_choices(), empty_label="Any site")
+    overdue = yes_no_filter(method="filter_overdue", label="Overdue")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due on or before")
     ordering = django_filters.OrderingFilter(
         fields=(

@@ -89,7 +89,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
     @extend_schema_field(StandardReadinessSerializer(many=True))
     def get_readiness(self, assessment: Assessment) -> list[dict[str, Any]]:
-        return StandardReadinessSerializer(readiness(assessment), many=True).data  # type: ignore[no-any-return]
+        return [StandardReadinessSerializer(result).data for result in readiness(assessment)]
 
 
 class AssessmentCreateSerializer(serializers.ModelSerializer):

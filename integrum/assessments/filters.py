@@ -6,11 +6,11 @@ import django_filters
 from django.db.models import QuerySet
 
 from integrum.assessments.models import Assessment, AssessmentItem
-from integrum.core.filters import OrganisationFilterSet, member_choices
+from integrum.core.filters import OrganisationFilterSet, checkbox_choices, member_choices, yes_no_filter
 
 
 class AssessmentFilterSet(OrganisationFilterSet):
-    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
+    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices, empty_label="Any")
 
     class Meta:
         model = Assessment
@@ -21,12 +21,12 @@ class AssessmentItemFilterSet(OrganisationFilterSet):
     """Filters of an assessment's clause table and the `assessment-items/` endpoint."""
 
     assessment = django_filters.NumberFilter(field_name="assessment_id")
-    status = django_filters.MultipleChoiceFilter(choices=AssessmentItem.Status.choices)
+    status = checkbox_choices(AssessmentItem.Status.choices)
     group = django_filters.ChoiceFilter(
-        choices=[(str(n), f"Clause {n}") for n in range(4, 11)], label="Clause"
+        choices=[(str(n), f"Clause {n}") for n in range(4, 11)], label="Clause", empty_label="All"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=member_choices())
-    open_gaps = django_filters.BooleanFilter(method="filter_open", label="Open gaps only")
+    owner = django_filters.ModelChoiceFilter(queryset=member_choices(), empty_label="Anyone")
+    open_gaps = yes_no_filter(method="filter_open", label="Open gaps only")
 
     class Meta:
         model = AssessmentItem

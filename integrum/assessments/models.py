@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -101,6 +103,11 @@ class AssessmentItem(OrganisationOwned, VersionedModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.target_date is not None and self.target_date < timezone.localdate()
+
+    @property
+    def ordered_clauses(self) -> list[Any]:
+        """The item's clauses, ISO 9001 before ISO 14001 (uses prefetched clauses and standards)."""
+        return sorted(self.clauses.all(), key=lambda clause: clause.standard.display_order)
 
 
 class EvidenceLink(OrganisationOwned):

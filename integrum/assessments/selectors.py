@@ -82,7 +82,7 @@ def readiness(assessment: Assessment) -> list[StandardReadiness]:
         counts = per_standard[standard_id][group].counts
         counts[status] = counts.get(status, 0) + n
         overall[standard_id].counts[status] = overall[standard_id].counts.get(status, 0) + n
-    standards = sorted(assessment.standards.all(), key=lambda s: s.code)
+    standards = sorted(assessment.standards.all(), key=lambda s: s.display_order)
     return [
         StandardReadiness(
             standard=standard,

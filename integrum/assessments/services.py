@@ -18,10 +18,9 @@ from integrum.standards.models import Clause, Correspondence, Standard
 
 def _item_groups(standards: Sequence[Standard], integrated: bool) -> list[list[Clause]]:
     """The clauses each item covers: one leaf clause, or an equivalent pair in integrated mode."""
-    leaves = list(
-        Clause.objects.filter(standard__in=standards, is_leaf=True)
-        .select_related("standard")
-        .order_by("sort_key", "standard__code")
+    leaves = sorted(
+        Clause.objects.filter(standard__in=standards, is_leaf=True).select_related("standard"),
+        key=lambda clause: (clause.sort_key, clause.standard.display_order),
     )
     partner: dict[int, Clause] = {}
     if integrated and len(standards) > 1:

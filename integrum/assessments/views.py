@@ -62,7 +62,7 @@ def readiness_chart(rows: list[Any]) -> Any:
 def items_with_clauses(queryset: QuerySet[AssessmentItem]) -> QuerySet[AssessmentItem]:
     """Items with everything a table row shows, in a fixed number of queries."""
     return queryset.select_related("clause__standard", "owner").prefetch_related(
-        Prefetch("clauses", queryset=Clause.objects.select_related("standard").order_by("standard__code"))
+        Prefetch("clauses", queryset=Clause.objects.select_related("standard"))
     )
 
 
@@ -115,6 +115,7 @@ class AssessmentDetailView(ObjectDetailView):
         rows = readiness(self.object)
         items = AssessmentItem.objects.visible_to(self.request.user).filter(assessment=self.object)
         filterset = AssessmentItemFilterSet(self.request.GET, queryset=items, request=self.request)
+        del filterset.form.fields["assessment"]  # the page is already one assessment
         shown = filterset.qs if filterset.is_valid() else items.none()
         context.update(
             readiness=rows,
@@ -144,7 +145,7 @@ class AssessmentDetailView(ObjectDetailView):
                 [
                     item.clause.number,
                     item.clause.title,
-                    ", ".join(c.reference for c in item.clauses.all()),
+                    ", ".join(c.reference for c in item.ordered_clauses),
                     item.get_status_display(),
                     item.notes,
                     item.justification,

@@ -24,7 +24,7 @@ from django.http import HttpRequest, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import Direction, OpenApiResponse, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.fields import empty
 from rest_framework.filters import BaseFilterBackend
@@ -48,13 +48,13 @@ class ApiSchema(AutoSchema):
     """
 
     def get_request_serializer(self) -> Any:
-        get_input_class = getattr(self.view, "get_input_serializer_class", None)
-        input_class = get_input_class() if get_input_class else None
+        view = self.view
+        input_class = view.get_input_serializer_class() if isinstance(view, ApiViewSet) else None
         if input_class is not None:
-            return input_class(context=self.view.get_serializer_context())
+            return input_class(context=view.get_serializer_context())
         return super().get_request_serializer()
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for code, description in self._error_responses():
             response = OpenApiResponse(ErrorSerializer, description=description)
@@ -217,7 +217,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         # Filters narrow lists; a single record is found by id whatever the query string says.
         if self.action != "list":
             return queryset
-        return super().filter_queryset(queryset)  # type: ignore[no-any-return]
+        return super().filter_queryset(queryset)
 
     def get_input_serializer_class(self) -> type[serializers.Serializer] | None:
         return self.input_serializer_classes.get(self.action or "")
@@ -243,7 +243,7 @@ class OrganisationOwnedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filter_backends = [OrganisationFilterBackend, DjangoFilterBackend]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined, no-any-return]
+        return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
 
     def check_organisation_role(self, organisation: Organisation) -> None:
         """On create: the role the action needs, in the organisation the new record is for."""
@@ -471,7 +471,7 @@ class MembershipViewSet(CreateMixin, UpdateMixin, DestroyMixin, OrganisationOwne
         if "role" in data:
             services.ensure_admin_remains(membership=instance, new_role=data["role"])
             instance.role = data["role"]
-        sites = data.get("sites")
+        sites: list[Site] | None = data.get("sites")
         if sites is not None and any(site.organisation_id != instance.organisation_id for site in sites):
             raise serializers.ValidationError({"sites": ["Choose sites of the member's own organisation."]})
         instance.version = data["version"]

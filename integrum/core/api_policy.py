@@ -13,7 +13,7 @@ Every error, whatever raised it, leaves the API as::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -44,7 +44,7 @@ def required_role(request: Request, view: Any) -> str:
     """The role the view's current action needs: `view.required_roles[action]`, else by method."""
     roles: Mapping[str, str] = getattr(view, "required_roles", {})
     action = getattr(view, "action", None)
-    if action in roles:
+    if action is not None and action in roles:
         return roles[action]
     return METHOD_ROLES.get(request.method or "", DELETE_ROLE)
 
@@ -128,7 +128,7 @@ class Pagination(pagination.PageNumberPagination):
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param, "")
         if raw == "":
-            return int(self.page_size or api_settings.PAGE_SIZE)
+            return cast(int, self.page_size)  # settings.REST_FRAMEWORK["PAGE_SIZE"]
         message = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
         size = _positive_int(raw, self.page_size_query_param, message)
         if size > MAX_PAGE_SIZE:
@@ -169,7 +169,9 @@ class ErrorDetailSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     code = serializers.CharField(help_text="A stable, machine-readable code: invalid, not_found, conflict, …")
     message = serializers.CharField(help_text="What went wrong, in a sentence for people.")
-    fields = serializers.DictField(
+    # The JSON key is `fields`; DRF's metaclass takes declared fields out of the class body, so
+    # the serializer's own `fields` property is untouched.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Errors by field (dotted paths for nested values); empty when no field is to blame.",
     )

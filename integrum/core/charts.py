@@ -46,7 +46,7 @@ def percent_bars(
     title: str, categories: Sequence[str], series: Sequence[Series], width: int = 640
 ) -> SafeString:
     """Horizontal grouped bars on a 0–100 % scale, one group per category, one bar per series."""
-    label_width, value_width, bar, gap, top = 170, 48, 14, 10, 34
+    label_width, value_width, bar, gap, top = 170, 48, 14, 10, 50
     plot = width - label_width - value_width
     row = bar * len(series) + gap
     bottom = top + row * len(categories)

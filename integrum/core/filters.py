@@ -5,14 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from django_filters.widgets import BooleanWidget
 
 from integrum.core.models import Site, User
 from integrum.core.permissions import memberships_of
 
 
+class YesNoAnyWidget(BooleanWidget):
+    """A yes/no filter whose unset state reads "Any" rather than "Unknown"."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = (("", "Any"), ("true", "Yes"), ("false", "No"))
+
+
+def yes_no_filter(**kwargs: Any) -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(widget=YesNoAnyWidget, **kwargs)
+
+
+def checkbox_choices(choices: Any, **kwargs: Any) -> django_filters.MultipleChoiceFilter:
+    """Several values of a short list, as checkboxes (a multi-select box needs Ctrl-click)."""
+    return django_filters.MultipleChoiceFilter(choices=choices, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+
 class OrganisationFilterSet(django_filters.FilterSet):
-    """Limits the choices of people and sites to what the requester may see."""
+    """Limits the choices of people and sites to what the requester may see.
+
+    On a page that is the current organisation; in the API every organisation the user is in.
+    """
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
@@ -21,7 +43,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         org_ids = [m.organisation_id for m in memberships_of(user)] if user is not None else []
         if current is not None and not getattr(request, "is_api", False):
             org_ids = [current.pk]
-        for name, filter_ in self.filters.items():
+        for filter_ in self.filters.values():
             queryset = getattr(filter_, "queryset", None)
             if not isinstance(queryset, QuerySet):
                 continue
@@ -29,7 +51,6 @@ class OrganisationFilterSet(django_filters.FilterSet):
                 filter_.queryset = User.objects.filter(memberships__organisation_id__in=org_ids).distinct()
             elif queryset.model is Site:
                 filter_.queryset = Site.objects.filter(organisation_id__in=org_ids)
-            self.filters[name] = filter_
 
 
 def member_choices() -> QuerySet[User]:

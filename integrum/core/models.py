@@ -333,9 +333,18 @@ class ObjectChange(models.Model):
         raise PermissionError("The change log is append-only.")
 
     def field_changes(self) -> list[tuple[str, Any, Any]]:
-        """(field, before, after) triples for display, in field order."""
+        """(field label, before, after) triples for display, in the order they were recorded."""
         before, after = self.before or {}, self.after or {}
-        return [(key, before.get(key), after.get(key)) for key in dict.fromkeys([*before, *after])]
+        model = self.content_type.model_class()
+        labels = {}
+        if model is not None:
+            for field in model._meta.get_fields():
+                name = getattr(field, "attname", None) or field.name
+                labels[name] = str(getattr(field, "verbose_name", field.name))
+        return [
+            (labels.get(key, key), before.get(key), after.get(key))
+            for key in dict.fromkeys([*before, *after])
+        ]
 
 
 class ChainHead(models.Model):

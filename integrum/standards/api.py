@@ -90,7 +90,8 @@ class StandardViewSet(ReferenceViewSet):
     serializer_class = StandardSerializer
 
     def get_queryset(self) -> QuerySet[Standard]:
-        return Standard.objects.annotate(clause_count=Count("clauses"))
+        # An aggregate drops Meta.ordering, and paging needs a stable order.
+        return Standard.objects.annotate(clause_count=Count("clauses")).order_by("code", "edition")
 
 
 class ClauseViewSet(ReferenceViewSet):

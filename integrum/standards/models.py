@@ -6,6 +6,8 @@ through pages or the API.
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.urls import reverse
 
@@ -40,6 +42,11 @@ class Standard(models.Model):
         return f"{self.code}:{self.edition}"
 
     @property
+    def display_order(self) -> tuple[int, ...]:
+        """ISO 9001 before ISO 14001: by the numbers in the code, then the edition."""
+        return (*(int(n) for n in re.findall(r"\d+", self.code)), int(self.edition or 0))
+
+    @property
     def full_name(self) -> str:
         amendments = "".join(f"/{a}" for a in self.amendments)
         return f"{self.key}{amendments}"
@@ -54,9 +61,13 @@ class Clause(models.Model):
     standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="clauses")
     number = models.CharField(max_length=20)
     title = models.CharField(max_length=200)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     pdca = models.CharField(max_length=10, choices=Pdca.choices)
-    untitled = models.BooleanField(default=False, help_text="The standard gives no title; ours is descriptive.")
+    untitled = models.BooleanField(
+        default=False, help_text="The standard gives no title; ours is descriptive."
+    )
     exclusion_allowed = models.BooleanField(
         default=False, help_text="The organisation may declare this requirement not applicable."
     )

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from integrum.core.permissions import READ
 from integrum.core.views import ObjectListView, ObjectMixin, OrganisationMixin
+from integrum.standards.filters import ClauseFilterSet
 from integrum.standards.models import Clause, Correspondence, MandatoryDocument, Pdca, Standard
 
 # The pair the side-by-side page opens with, when both are loaded.
@@ -39,11 +40,14 @@ class StandardListView(ObjectListView):
             clause_count=Count("clauses", distinct=True),
             leaf_count=Count("clauses", filter=Q(clauses__is_leaf=True), distinct=True),
             document_count=Count("clauses__mandatory_documents", distinct=True),
-        )
+        ).order_by("code", "edition")
 
 
 class StandardDetailView(ObjectMixin, TemplateView):
-    """The clause tree of one edition, optionally narrowed to one PDCA phase (`?pdca=check`)."""
+    """The clause tree of one edition, narrowed by the same filters as the API's clause list.
+
+    `?pdca=check` keeps one Plan-Do-Check-Act phase; `?q=` searches numbers, titles and summaries.
+    """
 
     model = Standard
     template_name = "standards/standard_detail.html"
@@ -58,22 +62,26 @@ class StandardDetailView(ObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        phase = self.request.GET.get("pdca", "")
-        if phase not in Pdca.values:
-            phase = ""
         clauses = self.object.clauses.annotate(document_count=Count("mandatory_documents")).order_by(
             "sort_key"
         )
+        filterset = ClauseFilterSet(self.request.GET, queryset=clauses, request=self.request)
+        valid = filterset.is_valid()
+        phase = filterset.form.cleaned_data.get("pdca", "") if valid else ""
         per_phase = dict(self.object.clauses.order_by().values_list("pdca").annotate(n=Count("pk")))
-        phases = [{"value": "", "label": "All phases", "count": sum(per_phase.values()), "active": not phase}]
-        phases += [
-            {"value": value, "label": label, "count": per_phase.get(value, 0), "active": value == phase}
-            for value, label in Pdca.choices
-        ]
+        query = self.request.GET.copy()
+        phases = []
+        for value, label in [("", "All phases"), *Pdca.choices]:
+            query["pdca"] = value
+            count = per_phase.get(value, 0) if value else sum(per_phase.values())
+            phases.append(
+                {"label": label, "count": count, "active": value == phase, "query": query.urlencode()}
+            )
         context.update(
             object=self.object,
             standard=self.object,
-            clauses=clauses.filter(pdca=phase) if phase else clauses,
+            filter=filterset,
+            clauses=filterset.qs if valid else clauses.none(),
             phase=Pdca(phase).label if phase else "",
             phases=phases,
         )

@@ -22,7 +22,7 @@ def last_entry() -> ObjectChange:
     return ObjectChange.objects.order_by("-id").first()  # type: ignore[return-value]
 
 
-def run_sql(sql: str, params: list[object] | None = None) -> None:
+def run_sql(sql: str, params: list[str | int] | None = None) -> None:
     """Tamper with the stored rows directly, as someone with database access could."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])

@@ -265,29 +265,30 @@ def copy_database(source: Path, target_dir: Path) -> Path:
     return target
 
 
+def test_it_verifies_the_demo_change_log_from_the_console(demo_site: dict[str, Any]) -> None:
+    result = integrum(demo_site["env"], "audit", "verify", cwd=demo_site["root"])
+    assert result.returncode == 0, result.stderr
+    total = table_counts(demo_site["db"])["core_objectchange"]
+    assert total > 40
+    assert f"Change log intact: {total} entries verified." in result.stdout
+
+
 @pytest.mark.parametrize(
     ("tampering", "entry", "reason"),
     [
         ("""UPDATE core_objectchange SET "after" = '{"status": "met"}' WHERE id = 40""", 40, "content"),
-        ("UPDATE core_objectchange SET message = 'Approved' WHERE id = 7", 7, "content"),
         ("DELETE FROM core_objectchange WHERE id = 25", 25, "missing"),
     ],
-    ids=["altered-after", "altered-message", "deleted-middle-entry"],
+    ids=["altered-after", "deleted-middle-entry"],
 )
-def test_it_verifies_the_demo_change_log_and_detects_tampering_in_the_database_file(
+def test_it_detects_tampering_in_the_database_file(
     demo_site: dict[str, Any], tmp_path: Path, tampering: str, entry: int, reason: str
 ) -> None:
     database = copy_database(demo_site["db"], tmp_path / "var")
-    env = {**demo_site["env"], "INTEGRUM_DATA_DIR": str(tmp_path / "var")}
-    intact = integrum(env, "audit", "verify", cwd=tmp_path)
-    assert intact.returncode == 0, intact.stderr
-    total = table_counts(database)["core_objectchange"]
-    assert f"Change log intact: {total} entries verified." in intact.stdout
-    assert total > 40
-
     with sqlite3.connect(database) as db:
         assert db.execute(tampering).rowcount == 1
 
+    env = {**demo_site["env"], "INTEGRUM_DATA_DIR": str(tmp_path / "var")}
     broken = integrum(env, "audit", "verify", cwd=tmp_path)
     assert broken.returncode == 1
     assert f"entry #{entry}:" in broken.stderr

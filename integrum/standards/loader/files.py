@@ -200,6 +200,10 @@ def _read(path: Path, problems: list[str]) -> tuple[dict[str, Any] | None, str]:
     digest = hashlib.sha256(raw).hexdigest()
     try:
         data = yaml.load(raw, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        line = f"line {error.problem_mark.line + 1}: " if error.problem_mark else ""
+        problems.append(f"{path.name}: not valid YAML: {line}{error.problem}")
+        return None, digest
     except yaml.YAMLError as error:
         problems.append(f"{path.name}: not valid YAML: {error}")
         return None, digest
@@ -209,7 +213,8 @@ def _read(path: Path, problems: list[str]) -> tuple[dict[str, Any] | None, str]:
     return data, digest
 
 
-def _parse_standard(file: str, digest: str, data: dict[str, Any], problems: list[str]) -> StandardSpec | None:
+def _parse_standard(file: str, digest: str, data: dict[str, Any], problems: list[str]) -> StandardSpec:
+    """What the file says, even where it is wrong, so links can still be checked against it."""
     check = _Checker(file, problems)
     check.keys(data, "", STANDARD_KEYS, ["code", "edition", "title", "discipline", "clauses"])
     code = check.text(data, "code", "", max_length=40)
@@ -232,8 +237,6 @@ def _parse_standard(file: str, digest: str, data: dict[str, Any], problems: list
         raw_clauses = []
     clauses = [c for i, raw in enumerate(raw_clauses) if (c := _parse_clause(check, i, raw)) is not None]
     _check_tree(check, clauses)
-    if not check.ok:
-        return None
     return StandardSpec(file, digest, code, edition, title, discipline, amendments, clauses)
 
 
@@ -414,24 +417,37 @@ def read_library(directory: Path) -> tuple[list[StandardSpec], list[Corresponden
     problems: list[str] = []
     standards: list[StandardSpec] = []
     correspondences: list[CorrespondenceSpec] = []
+    unreadable = False
     for path in paths:
         data, digest = _read(path, problems)
         if data is None:
-            continue
-        if ("code" in data) == ("links" in data):
+            unreadable = True
+        elif ("code" in data) == ("links" in data):
             problems.append(
                 f"{path.name}: a data file is either a standard (with `code`) or a correspondence "
                 "(with `links`), not both or neither"
             )
         elif "code" in data:
-            if (standard := _parse_standard(path.name, digest, data, problems)) is not None:
-                standards.append(standard)
+            standards.append(_parse_standard(path.name, digest, data, problems))
         elif (correspondence := _parse_correspondence(path.name, data, problems)) is not None:
             correspondences.append(correspondence)
+    # A link to a standard whose file could not be read would only add false alarms.
+    if not unreadable:
+        _check_across_files(standards, correspondences, problems)
+    if problems:
+        raise LibraryError(problems)
+    return standards, correspondences
 
+
+def _check_across_files(
+    standards: list[StandardSpec], correspondences: list[CorrespondenceSpec], problems: list[str]
+) -> None:
+    """One file per standard edition and per pair; every link fits the standards it joins."""
     catalogues: dict[str, dict[str, bool]] = {}
     files: dict[str, str] = {}
     for standard in standards:
+        if not (standard.code and standard.edition):
+            continue
         if standard.key in files:
             problems.append(f"{standard.file}: {standard.key} is also defined in {files[standard.key]}")
         files[standard.key] = standard.file
@@ -448,6 +464,3 @@ def read_library(directory: Path) -> tuple[list[StandardSpec], list[Corresponden
             if key not in catalogues and (catalogue := _catalogue_in_database(key)) is not None:
                 catalogues[key] = catalogue
         _check_links(spec, catalogues, problems)
-    if problems:
-        raise LibraryError(problems)
-    return standards, correspondences

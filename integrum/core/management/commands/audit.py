@@ -15,6 +15,8 @@ from integrum.core.changelog import verify_chain
 
 class Command(BaseCommand):
     help = "Checks on the tamper-evident change log."
+    # The check reads only the change log: it must work even while other parts of the code are broken.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")

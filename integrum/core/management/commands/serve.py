@@ -56,7 +56,7 @@ def gunicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
 
 class Command(BaseCommand):
     help = "Serve Integrum over HTTP with gunicorn (put a TLS proxy in front of it in production)."
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
@@ -82,7 +82,7 @@ class Command(BaseCommand):
 
         wanted = gunicorn_options(host=host, port=port, workers=workers)
 
-        class IntegrumServer(BaseApplication):  # type: ignore[misc]
+        class IntegrumServer(BaseApplication):
             def load_config(self) -> None:
                 for key, value in wanted.items():
                     # Older gunicorn (23, 24) has no control socket setting: skip what it lacks.
