@@ -8,6 +8,7 @@ from integrum.actions.forms import members_of
 from integrum.actions.models import Action
 from integrum.assessments.models import Assessment, AssessmentItem
 from integrum.core.forms import OrganisationForm
+from integrum.core.models import Site
 from integrum.standards.models import Standard
 
 
@@ -47,6 +48,8 @@ class AssessmentUpdateForm(OrganisationForm):
 
 
 class ItemForm(OrganisationForm):
+    """The assessment of one clause; “not applicable” is offered only where the standard allows it."""
+
     class Meta:
         model = AssessmentItem
         fields = ["status", "notes", "justification", "owner", "target_date", "version"]
@@ -63,6 +66,14 @@ class ItemForm(OrganisationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members_of(self.organisation)  # type: ignore[attr-defined]
+        if not all(clause.exclusion_allowed for clause in self.instance.clauses.all()):
+            status = self.fields["status"]
+            status.choices = [  # type: ignore[attr-defined]
+                c
+                for c in status.choices
+                if c[0] != AssessmentItem.Status.NOT_APPLICABLE  # type: ignore[attr-defined]
+            ]
+            del self.fields["justification"]
 
 
 class GapActionForm(forms.Form):
@@ -70,10 +81,12 @@ class GapActionForm(forms.Form):
     owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="All sites")
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members_of(organisation)  # type: ignore[attr-defined]
+        self.fields["site"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
 
 
 class EvidenceUploadForm(forms.Form):

@@ -12,7 +12,7 @@ from django.db import models, transaction
 from integrum.actions.models import Action
 from integrum.actions.services import action_create
 from integrum.assessments.models import Assessment, AssessmentItem, EvidenceLink
-from integrum.core.models import Organisation, User
+from integrum.core.models import Organisation, Site, User
 from integrum.standards.models import Clause, Correspondence, Standard
 
 
@@ -163,6 +163,7 @@ def action_from_gap(
     due_date: datetime.date | None = None,
     priority: str = Action.Priority.MEDIUM,
     description: str = "",
+    site: Site | None = None,
 ) -> Action:
     """Raise an action to close a gap; the action keeps the item as its source."""
     return action_create(
@@ -170,6 +171,7 @@ def action_from_gap(
         title=title,
         description=description,
         owner=owner,
+        site=site,
         due_date=due_date,
         priority=priority,
         created_by=created_by,

@@ -240,7 +240,7 @@ class ItemDetailView(ObjectDetailView):
                         version=form.cleaned_data["version"],
                         status=form.cleaned_data["status"],
                         notes=form.cleaned_data["notes"],
-                        justification=form.cleaned_data["justification"],
+                        justification=form.cleaned_data.get("justification", ""),
                         owner=form.cleaned_data["owner"],
                         target_date=form.cleaned_data["target_date"],
                     )

@@ -49,8 +49,7 @@ class ApiSchema(AutoSchema):
 
     def get_request_serializer(self) -> Any:
         view = self.view
-        input_class = view.get_input_serializer_class() if isinstance(view, ApiViewSet) else None
-        if input_class is not None:
+        if isinstance(view, ApiViewSet) and (input_class := view.get_input_serializer_class()):
             return input_class(context=view.get_serializer_context())
         return super().get_request_serializer()
 
@@ -407,7 +406,7 @@ class MembershipSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
-    sites = serializers.PrimaryKeyRelatedField(
+    sites: serializers.PrimaryKeyRelatedField[Site] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Sites the member is limited to; empty: every site."
     )
 

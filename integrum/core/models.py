@@ -336,13 +336,19 @@ class ObjectChange(models.Model):
         """(field label, before, after) triples for display, in the order they were recorded."""
         before, after = self.before or {}, self.after or {}
         model = self.content_type.model_class()
-        labels = {}
-        if model is not None:
-            for field in model._meta.get_fields():
-                name = getattr(field, "attname", None) or field.name
-                labels[name] = str(getattr(field, "verbose_name", field.name))
+        labels: dict[str, str] = {}
+        choices: dict[str, dict[Any, str]] = {}
+        for field in model._meta.get_fields() if model is not None else []:
+            name = getattr(field, "attname", None) or field.name
+            labels[name] = str(getattr(field, "verbose_name", field.name))
+            if getattr(field, "choices", None):
+                choices[name] = {value: str(label) for value, label in field.choices}  # type: ignore[union-attr]
+
+        def shown(key: str, value: Any) -> Any:
+            return choices.get(key, {}).get(value, value)
+
         return [
-            (labels.get(key, key), before.get(key), after.get(key))
+            (labels.get(key, key), shown(key, before.get(key)), shown(key, after.get(key)))
             for key in dict.fromkeys([*before, *after])
         ]
 

@@ -74,7 +74,7 @@ def test_it_changes_a_clause_status_and_readiness(as_contributor, assessment, it
     "changes, message",
     [
         ({"status": "bogus"}, "Select a valid choice"),
-        ({"status": "not_applicable", "justification": "Nope"}, "cannot be declared not applicable"),
+        ({"status": "not_applicable", "justification": "Nope"}, "Select a valid choice"),
     ],
 )
 def test_it_refuses_bad_input_and_changes_nothing(as_contributor, item, changes, message):

@@ -211,11 +211,13 @@ def _clause_values(spec: ClauseSpec, ids: dict[str, int]) -> dict[str, Any]:
 def _write_correspondence(spec: CorrespondenceSpec) -> CorrespondenceResult:
     """Make the links between two standards exactly those of the file, in either direction."""
     result = CorrespondenceResult(from_key=spec.from_key, to_key=spec.to_key, file=spec.file)
-    left, right = (_clause_ids(key) for key in (spec.from_key, spec.to_key))
-    between = Q(from_clause__in=left.values(), to_clause__in=right.values()) | Q(
-        from_clause__in=right.values(), to_clause__in=left.values()
+    one, other = (Standard.objects.get(code=code, edition=edition) for code, edition in _editions(spec))
+    left, right = (dict(standard.clauses.values_list("number", "pk")) for standard in (one, other))
+    between = Correspondence.objects.filter(
+        Q(from_clause__standard=one, to_clause__standard=other)
+        | Q(from_clause__standard=other, to_clause__standard=one)
     )
-    existing = {(c.from_clause_id, c.to_clause_id): c for c in Correspondence.objects.filter(between)}
+    existing = {(c.from_clause_id, c.to_clause_id): c for c in between}
     created: list[Correspondence] = []
     changed: list[Correspondence] = []
     for link in spec.links:
@@ -237,11 +239,9 @@ def _write_correspondence(spec: CorrespondenceSpec) -> CorrespondenceResult:
     return result
 
 
-def _clause_ids(key: str) -> dict[str, int]:
-    code, _, edition = key.rpartition(":")
-    return dict(
-        Clause.objects.filter(standard__code=code, standard__edition=edition).values_list("number", "pk")
-    )
+def _editions(spec: CorrespondenceSpec) -> list[tuple[str, str]]:
+    """The code and edition of both ends: `ISO 9001:2015` is ("ISO 9001", "2015")."""
+    return [(key.rpartition(":")[0], key.rpartition(":")[2]) for key in (spec.from_key, spec.to_key)]
 
 
 def _remove_clauses(removals: list[tuple[StandardSpec, list[Clause]]]) -> None:

@@ -733,7 +733,7 @@ def seed_demo(*, today: datetime.date) -> Organisation:
 
 def _seed_northwind(users: dict[str, User], today: datetime.date) -> Organisation:
     from integrum.actions.models import Action
-    from integrum.actions.services import action_create, action_transition, action_update
+    from integrum.actions.services import action_create, action_transition
     from integrum.assessments.models import AssessmentItem
     from integrum.assessments.services import (
         action_from_gap,
@@ -821,19 +821,12 @@ def _seed_northwind(users: dict[str, User], today: datetime.date) -> Organisatio
                 "due_date": today + datetime.timedelta(days=plan.due_days),
                 "priority": plan.priority,
             }
+            common["site"] = sites[plan.site] if plan.site else None
             source_item = by_clause.get(plan.gap) if plan.gap else None
             if source_item is not None:
                 action = action_from_gap(item=source_item, created_by=users[plan.creator], **common)
             else:
-                action = action_create(
-                    organisation=organisation,
-                    created_by=users[plan.creator],
-                    site=sites[plan.site] if plan.site else None,
-                    **common,
-                )
-            if plan.site and action.site_id is None:
-                # A gap item has no site: the creator then says which site the action concerns.
-                action_update(action=action, site=sites[plan.site])
+                action = action_create(organisation=organisation, created_by=users[plan.creator], **common)
         with acting_as(users[plan.owner]):
             for status in plan.steps:
                 ends = status in (Action.Status.DONE, Action.Status.CANCELLED)
