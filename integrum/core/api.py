@@ -90,11 +90,16 @@ class ApiSchema(AutoSchema):
 # --- Fields ----------------------------------------------------------------------------------
 
 
+# The largest value of the `version` column (a positive integer) on every database we support.
+MAX_VERSION = 2**31 - 1
+
+
 class VersionField(serializers.IntegerField):
     """The `version` the client read: required on every update, partial ones included (no lost updates)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_VERSION)
         kwargs.setdefault(
             "help_text", "The version you read; if the record changed since, the update gets 409."
         )

@@ -51,6 +51,16 @@ def search(user: Any, organisation: Any, text: str, limit: int = 10) -> list[tup
     return found
 
 
+def find_by_reference(user: Any, organisation: Any, text: str) -> Any:
+    """The record whose reference is exactly `text` (e.g. ACT-0042), if the user may see it."""
+    for linkable in _registry.values():
+        if "reference" in linkable.search_fields:
+            found = _scoped(linkable, user, organisation).filter(reference__iexact=text.strip()).first()
+            if found is not None:
+                return found
+    return None
+
+
 def resolve(key: str, pk: str, user: Any, organisation: Any) -> Any:
     """The record `key`/`pk` if it is linkable and visible to the user, else None."""
     linkable = _registry.get(key)

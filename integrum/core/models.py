@@ -345,7 +345,9 @@ class ObjectChange(models.Model):
                 choices[name] = {value: str(label) for value, label in field.choices}  # type: ignore[union-attr]
 
         def shown(key: str, value: Any) -> Any:
-            return choices.get(key, {}).get(value, value)
+            if isinstance(value, str | int) and key in choices:
+                return choices[key].get(value, value)
+            return value
 
         return [
             (labels.get(key, key), shown(key, before.get(key)), shown(key, after.get(key)))

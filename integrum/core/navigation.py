@@ -37,15 +37,19 @@ def register(entry: MenuEntry) -> None:
 
 def navigation_for(request: Any) -> list[dict[str, Any]]:
     membership = request.membership
-    current = request.path
+    allowed = [
+        (entry, reverse(entry.url_name)) for entry in _entries if membership.has_role(entry.minimum_role)
+    ]
+    # The current page belongs to the entry with the longest URL that is a prefix of it.
+    matching = [url for _, url in allowed if request.path.startswith(url) and url != "/"]
+    active = max(matching, key=len, default=None)
     sections = []
     for phase in PHASES:
-        items = []
-        for entry in _entries:
-            if entry.phase != phase or not membership.has_role(entry.minimum_role):
-                continue
-            url = reverse(entry.url_name)
-            items.append({"entry": entry, "url": url, "active": current.startswith(url) and url != "/"})
+        items = [
+            {"entry": entry, "url": url, "active": url == active}
+            for entry, url in allowed
+            if entry.phase == phase
+        ]
         if items:
             sections.append({"phase": phase, "items": items})
     return sections

@@ -7,4 +7,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

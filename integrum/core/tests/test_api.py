@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.test import APIClient
 
@@ -115,6 +116,12 @@ def test_it_answers_a_stale_edit_with_409(sites):
     assert response.status_code == 409
     assert response.data["error"]["code"] == "stale_edit"
     assert "changed by someone else" in response.data["error"]["message"]
+
+
+def test_it_answers_throttling_with_429_and_when_to_retry():
+    response = exception_handler(Throttled(wait=30), {"request": None})
+    assert (response.status_code, response.data["error"]["code"]) == (429, "throttled")
+    assert response["Retry-After"] == "30"
 
 
 def test_it_answers_an_unexpected_error_with_500_in_the_error_format(caplog):

@@ -53,3 +53,21 @@ def test_outsiders_see_none_of_our_work(as_outsider, organisation, manager, outs
     make_action(organisation, manager, owner=manager, title="Our secret action")
     assert "Our secret action" not in as_outsider.get(reverse("reports:my_work")).content.decode()
     assert as_outsider.get(reverse("reports:home")).context["headlines"].open_actions == 0
+
+
+def test_search_jumps_to_a_reference_and_lists_matches(as_viewer, organisation, manager, standards):
+    action = make_action(organisation, manager, title="Bund inspection at the tank farm")
+    response = as_viewer.get(reverse("reports:search") + "?q=" + action.reference.lower())
+    assert response.status_code == 302 and response.url == action.get_absolute_url()
+    body = as_viewer.get(reverse("reports:search") + "?q=bund").content.decode()
+    assert action.title in body
+    assert "ISO 14001:2015/8.2" in as_viewer.get(reverse("reports:search") + "?q=emergency").content.decode()
+
+
+def test_search_finds_nothing_of_another_organisation(as_outsider, organisation, manager):
+    action = make_action(organisation, manager, title="Confidential supplier issue")
+    response = as_outsider.get(reverse("reports:search") + "?q=" + action.reference)
+    assert response.status_code == 200
+    assert (
+        "Confidential" not in as_outsider.get(reverse("reports:search") + "?q=confidential").content.decode()
+    )

@@ -117,7 +117,7 @@ def test_it_refuses_any_format_but_json(capsys: Any) -> None:
     assert "invalid choice: 'xml'" in err
 
 
-def test_it_prints_a_summary_per_standard_when_loading(capsys: Any) -> None:
+def test_it_prints_a_summary_per_standard_when_loading() -> None:
     first = run("load")
     second = run("load")
 
