@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,13 +30,12 @@ class ActionListView(ObjectListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        scoped = self.scoped(Action)
-        context["tabs"] = {
-            "open": scoped.filter(status__in=Action.OPEN_STATUSES).count(),
-            "overdue": scoped.filter(
-                status__in=Action.OPEN_STATUSES, due_date__lt=timezone.localdate()
-            ).count(),
-        }
+        # Both tab counts in one pass over the open actions.
+        context["tabs"] = (
+            self.scoped(Action)
+            .filter(status__in=Action.OPEN_STATUSES)
+            .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=timezone.localdate())))
+        )
         context["can_write"] = self.can(WRITE)
         context["can_manage"] = self.can(MANAGE)
         context["today"] = timezone.localdate()
