@@ -75,6 +75,8 @@ class Action(OrganisationOwned, VersionedModel):
         ]
         indexes = [
             models.Index(fields=["organisation", "status", "due_date"], name="action_status_due"),
+            # Lists sorted by due date read this index in order and stop after one page.
+            models.Index(fields=["organisation", "due_date"], name="action_due"),
             models.Index(fields=["owner", "status", "due_date"], name="action_owner_status"),
             models.Index(fields=["source_type", "source_id"], name="action_source"),
         ]
