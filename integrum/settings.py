@@ -193,6 +193,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "integrum.actions.models.Action.Status",
+        "AssessmentStatusEnum": "integrum.assessments.models.Assessment.Status",
+        "AssessmentItemStatusEnum": "integrum.assessments.models.AssessmentItem.Status",
+    },
 }
 
 LOGGING = {

@@ -29,6 +29,7 @@ from integrum.core.api import (
     VersionField,
 )
 from integrum.core.api_policy import require_role
+from integrum.core.filters import MAX_ID
 from integrum.core.permissions import MANAGE, WRITE
 
 MAX_REASSIGN = 200
@@ -108,7 +109,7 @@ class ActionTransitionSerializer(serializers.Serializer):
 
 class ActionReassignSerializer(serializers.Serializer):
     actions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         allow_empty=False,
         max_length=MAX_REASSIGN,
         help_text="Ids of actions of one organisation.",
@@ -121,8 +122,10 @@ class ActionReassignResultSerializer(serializers.Serializer):
 
 
 class ActionViewSet(CreateMixin, UpdateMixin, DestroyMixin):
-    """Actions of your organisations: contributors raise, edit and progress them; managers also delete
-    and reassign them."""
+    """Actions of your organisations.
+
+    Contributors raise, edit and progress them; managers also delete and reassign them.
+    """
 
     model = Action
     serializer_class = ActionSerializer

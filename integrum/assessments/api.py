@@ -21,6 +21,7 @@ from integrum.core.api import (
     DestroyMixin,
     MemberField,
     OrganisationField,
+    SiteField,
     UpdateMixin,
     VersionField,
 )
@@ -198,10 +199,11 @@ class AssessmentItemUpdateSerializer(serializers.ModelSerializer):
 
 class ActionFromGapSerializer(serializers.ModelSerializer):
     owner = MemberField(required=False, allow_null=True)
+    site = SiteField(required=False, allow_null=True)
 
     class Meta:
         model = Action
-        fields = ["title", "description", "owner", "due_date", "priority"]
+        fields = ["title", "description", "owner", "site", "due_date", "priority"]
 
 
 class AssessmentItemViewSet(UpdateMixin):

@@ -6,7 +6,13 @@ import django_filters
 from django.db.models import QuerySet
 
 from integrum.assessments.models import Assessment, AssessmentItem
-from integrum.core.filters import OrganisationFilterSet, checkbox_choices, member_choices, yes_no_filter
+from integrum.core.filters import (
+    IdFilter,
+    OrganisationFilterSet,
+    checkbox_choices,
+    member_choices,
+    yes_no_filter,
+)
 
 
 class AssessmentFilterSet(OrganisationFilterSet):
@@ -20,7 +26,7 @@ class AssessmentFilterSet(OrganisationFilterSet):
 class AssessmentItemFilterSet(OrganisationFilterSet):
     """Filters of an assessment's clause table and the `assessment-items/` endpoint."""
 
-    assessment = django_filters.NumberFilter(field_name="assessment_id")
+    assessment = IdFilter(field_name="assessment_id")
     status = checkbox_choices(AssessmentItem.Status.choices)
     group = django_filters.ChoiceFilter(
         choices=[(str(n), f"Clause {n}") for n in range(4, 11)], label="Clause", empty_label="All"

@@ -67,12 +67,8 @@ class ItemForm(OrganisationForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members_of(self.organisation)  # type: ignore[attr-defined]
         if not all(clause.exclusion_allowed for clause in self.instance.clauses.all()):
-            status = self.fields["status"]
-            status.choices = [  # type: ignore[attr-defined]
-                c
-                for c in status.choices
-                if c[0] != AssessmentItem.Status.NOT_APPLICABLE  # type: ignore[attr-defined]
-            ]
+            status: Any = self.fields["status"]
+            status.choices = [c for c in status.choices if c[0] != AssessmentItem.Status.NOT_APPLICABLE]
             del self.fields["justification"]
 
 

@@ -21,6 +21,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +34,7 @@ from rest_framework.response import Response
 
 from integrum.core import services
 from integrum.core.api_policy import ErrorSerializer, error_body, require_role, required_role
+from integrum.core.filters import IdFilter
 from integrum.core.models import Membership, ObjectChange, Organisation, Role, Site, User
 from integrum.core.permissions import ADMINISTER, MANAGE, membership_in, memberships_of
 
@@ -209,7 +211,10 @@ class ApiViewSet(viewsets.GenericViewSet):
     schema = ApiSchema()
     # Updates are partial (PATCH with `version`); PUT would add nothing but a second way.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # The body each write action reads (responses always use `serializer_class`).
     input_serializer_classes: ClassVar[dict[str, type[serializers.Serializer]]] = {}
+    # The role an action needs where the method's default does not fit (`api_policy.required_role`).
+    required_roles: ClassVar[dict[str, str]] = {}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # In the API, FilterSets offer people and sites of all the user's organisations, not
@@ -288,6 +293,7 @@ class DestroyMixin(OrganisationOwnedViewSet):
         instance.delete()
 
 
+@csrf_exempt  # it changes nothing, and a CSRF refusal would answer in HTML
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown addresses under /api/v1/ answer in the API's error format, not with an HTML page."""
     body = error_body(status.HTTP_404_NOT_FOUND, "not_found", "There is no such address in the API.")
@@ -375,7 +381,7 @@ class SiteUpdateSerializer(serializers.ModelSerializer):
         return code
 
 
-class SiteViewSet(CreateMixin, UpdateMixin, DestroyMixin, OrganisationOwnedViewSet):
+class SiteViewSet(CreateMixin, UpdateMixin, DestroyMixin):
     """Sites of your organisations; administrators add, change and remove them."""
 
     model = Site
@@ -438,8 +444,8 @@ class MembershipCreateSerializer(serializers.Serializer):
 
     organisation = OrganisationField()
     email = serializers.EmailField()
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices)
     sites = SiteField(many=True, required=False, default=list)
 
@@ -450,7 +456,7 @@ class MembershipUpdateSerializer(serializers.Serializer):
     version = VersionField()
 
 
-class MembershipViewSet(CreateMixin, UpdateMixin, DestroyMixin, OrganisationOwnedViewSet):
+class MembershipViewSet(CreateMixin, UpdateMixin, DestroyMixin):
     """Who belongs to your organisations, with which role; administrators manage them."""
 
     model = Membership
@@ -483,6 +489,7 @@ class MembershipViewSet(CreateMixin, UpdateMixin, DestroyMixin, OrganisationOwne
         instance.save()
         if sites is not None:
             instance.sites.set(sites)
+        # Read back: the prefetched sites of `instance` predate the change.
         return Membership.objects.select_related("user").prefetch_related("sites").get(pk=instance.pk)
 
     def perform_destroy(self, instance: Membership) -> None:
@@ -504,7 +511,8 @@ class ContentTypeFormField(forms.CharField):
             return ContentType.objects.get_by_natural_key(app_label, model)
         except ContentType.DoesNotExist:
             raise forms.ValidationError(
-                f"“{text}” is not a kind of record; give it as app.model, e.g. actions.action."
+                "“%(value)s” is not a kind of record; give it as app.model, e.g. actions.action.",
+                params={"value": text},
             ) from None
 
 
@@ -519,7 +527,7 @@ class ChangeFilterSet(django_filters.FilterSet):
     content_type = ContentTypeFilter(label="Kind of record, as app.model (e.g. actions.action)")
     object_id = django_filters.CharFilter(label="Id of the record")
     action = django_filters.ChoiceFilter(choices=ObjectChange.Action.choices)
-    actor = django_filters.NumberFilter(field_name="actor_id", label="Id of the person who made the change")
+    actor = IdFilter(field_name="actor_id", label="Id of the person who made the change")
     since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt")
 

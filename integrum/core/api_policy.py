@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from integrum.core.models import Organisation, Role, StaleEdit
-from integrum.core.permissions import MANAGE, READ, WRITE, membership_in, memberships_of
+from integrum.core.permissions import ADMINISTER, MANAGE, READ, WRITE, membership_in, memberships_of
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -36,8 +36,15 @@ if TYPE_CHECKING:
 # --- Roles -----------------------------------------------------------------------------------
 
 # What an operation needs when the view does not say otherwise (`required_roles`).
-METHOD_ROLES = {"GET": READ, "HEAD": READ, "OPTIONS": READ, "POST": WRITE, "PUT": WRITE, "PATCH": WRITE}
-DELETE_ROLE = MANAGE
+METHOD_ROLES = {
+    "GET": READ,
+    "HEAD": READ,
+    "OPTIONS": READ,
+    "POST": WRITE,
+    "PUT": WRITE,
+    "PATCH": WRITE,
+    "DELETE": MANAGE,
+}
 
 
 def required_role(request: Request, view: Any) -> str:
@@ -46,7 +53,7 @@ def required_role(request: Request, view: Any) -> str:
     action = getattr(view, "action", None)
     if action is not None and action in roles:
         return roles[action]
-    return METHOD_ROLES.get(request.method or "", DELETE_ROLE)
+    return METHOD_ROLES.get(request.method or "", ADMINISTER)  # any other method: the strictest
 
 
 def organisation_id_of(obj: Any) -> int | None:

@@ -8,9 +8,26 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django_filters.widgets import BooleanWidget
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from integrum.core.models import Site, User
 from integrum.core.permissions import memberships_of
+
+# The largest id any database we support stores: ids beyond it get a 400, not a database overflow.
+MAX_ID = 2**63 - 1
+
+
+class IdFormField(forms.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.Filter):
+    """An id: a whole number (django-filter's NumberFilter also takes decimals)."""
+
+    field_class = IdFormField
 
 
 class YesNoAnyWidget(BooleanWidget):

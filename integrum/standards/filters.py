@@ -34,7 +34,9 @@ class ClauseFilterSet(django_filters.FilterSet):
 
 class CorrespondenceFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Correspondence.Kind.choices)
-    clause = django_filters.NumberFilter(method="involving_clause", label="Id of a clause on either side")
+    clause = django_filters.ModelChoiceFilter(
+        queryset=Clause.objects.all(), method="involving_clause", label="A clause on either side"
+    )
     standard = django_filters.ModelChoiceFilter(
         queryset=Standard.objects.all(), method="involving_standard", label="A standard on either side"
     )
@@ -44,9 +46,9 @@ class CorrespondenceFilterSet(django_filters.FilterSet):
         fields: ClassVar[list[str]] = []
 
     def involving_clause(
-        self, queryset: QuerySet[Correspondence], name: str, value: int
+        self, queryset: QuerySet[Correspondence], name: str, value: Clause
     ) -> QuerySet[Correspondence]:
-        return queryset.filter(Q(from_clause_id=value) | Q(to_clause_id=value))
+        return queryset.filter(Q(from_clause=value) | Q(to_clause=value))
 
     def involving_standard(
         self, queryset: QuerySet[Correspondence], name: str, value: Standard

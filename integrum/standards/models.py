@@ -36,6 +36,9 @@ class Standard(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def get_absolute_url(self) -> str:
+        return reverse("standards:standard_detail", args=[self.pk])
+
     @property
     def key(self) -> str:
         """The edition-qualified name used in clause references: `ISO 9001:2015`."""
@@ -50,9 +53,6 @@ class Standard(models.Model):
     def full_name(self) -> str:
         amendments = "".join(f"/{a}" for a in self.amendments)
         return f"{self.key}{amendments}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("standards:standard_detail", args=[self.pk])
 
 
 class Clause(models.Model):
@@ -84,6 +84,9 @@ class Clause(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("standards:clause_detail", args=[self.pk])
+
     @property
     def reference(self) -> str:
         """`ISO 9001:2015/8.2.1`: the same number means different things in different standards."""
@@ -93,9 +96,6 @@ class Clause(models.Model):
     def group(self) -> str:
         """The Harmonized Structure clause (4–10) this clause belongs to."""
         return self.number.split(".")[0]
-
-    def get_absolute_url(self) -> str:
-        return reverse("standards:clause_detail", args=[self.pk])
 
 
 def clause_sort_key(number: str) -> str:

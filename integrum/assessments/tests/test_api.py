@@ -8,7 +8,7 @@ from integrum.actions.models import Action
 from integrum.assessments.models import Assessment, AssessmentItem
 from integrum.assessments.services import assessment_create, assessment_item_update
 from integrum.conftest import add_member
-from integrum.core.models import ObjectChange, Role
+from integrum.core.models import ObjectChange, Role, Site
 from integrum.core.tests.test_api import api_client, changes_of, error_of
 from integrum.standards.models import Standard
 
@@ -282,24 +282,34 @@ def test_it_refuses_item_writes_from_a_viewer(viewer, assessment):
     assert snapshot() == before
 
 
-def test_it_raises_an_action_from_a_gap(contributor, manager, assessment):
+def test_it_raises_an_action_from_a_gap(contributor, manager, assessment, sites):
     item = item_for(assessment, "ISO 14001", "6.1.2")
+    payload = {
+        "title": "Aspects register",
+        "owner": manager.pk,
+        "site": sites[0].pk,
+        "due_date": "2030-06-30",
+    }
     response = api_client(contributor).post(
-        f"{API}/assessment-items/{item.pk}/create-action/",
-        {"title": "Build the aspects register", "owner": manager.pk, "due_date": "2030-06-30"},
-        format="json",
+        f"{API}/assessment-items/{item.pk}/create-action/", payload, format="json"
     )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["reference"], body["owner"], body["created_by"]) == ("ACT-0001", manager.pk, contributor.pk)
+    assert body["site"] == sites[0].pk
     assert (body["source_type"], body["source_id"]) == ("assessments.assessmentitem", str(item.pk))
     action = Action.objects.get(pk=body["id"])
     assert changes_of(action)[0].actor_id == contributor.pk
 
 
-def test_it_refuses_an_action_for_an_outsider(contributor, outsider, assessment):
+def test_it_refuses_an_action_for_an_outsider(contributor, outsider, other_organisation, assessment):
     item = item_for(assessment, "ISO 14001", "6.1.2")
+    foreign = Site.objects.create(organisation=other_organisation, name="Oslo", code="OSL")
     before = snapshot()
+    response = api_client(contributor).post(
+        f"{API}/assessment-items/{item.pk}/create-action/", {"title": "X", "site": foreign.pk}, format="json"
+    )
+    assert list(error_of(response, 400)["fields"]) == ["site"]
     response = api_client(contributor).post(
         f"{API}/assessment-items/{item.pk}/create-action/",
         {"title": "X", "owner": outsider.pk},

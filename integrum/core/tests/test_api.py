@@ -80,6 +80,9 @@ def test_it_needs_the_csrf_token_for_writes_with_a_session(admin_user, organisat
 
 def test_it_answers_unknown_addresses_in_the_error_format(viewer):
     assert error_of(api_client(viewer).get(f"{API}/no-such-thing/"), 404)["code"] == "not_found"
+    # Ids are whole numbers: anything else falls through to the same answer, for writes too.
+    strict = APIClient(enforce_csrf_checks=True)
+    assert error_of(strict.post(f"{API}/actions/1.5/transition/", {}), 404)["code"] == "not_found"
 
 
 def test_it_answers_unsupported_methods_in_the_error_format(admin_user, sites):
@@ -485,9 +488,10 @@ def test_it_shows_only_the_organisations_the_user_manages(manager, outsider, sit
     assert {entry["organisation"] for entry in results} == {sites[0].organisation_id}
 
 
-def test_it_rejects_an_unknown_kind_of_record(manager):
-    error = error_of(api_client(manager).get(f"{API}/changes/?content_type=nothing.here"), 400)
-    assert list(error["fields"]) == ["content_type"]
+@pytest.mark.parametrize("value", ["nothing.here", "100%.sure"])
+def test_it_rejects_an_unknown_kind_of_record(manager, value):
+    error = error_of(api_client(manager).get(f"{API}/changes/", {"content_type": value}), 400)
+    assert error["fields"]["content_type"][0].startswith(f"“{value}” is not a kind of record")
 
 
 def test_the_change_log_costs_the_same_queries_for_more_rows(manager, organisation, count_queries):
