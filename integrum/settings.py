@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "integrum.standards",
     "integrum.actions",
     "integrum.assessments",
+    "integrum.documents",
     "integrum.reports",
 ]
 
@@ -121,6 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not SQLite's in-memory database, so that concurrent writers really
+    # queue on the file lock as they do in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

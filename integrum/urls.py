@@ -21,6 +21,7 @@ urlpatterns = [
     path("standards/", include("integrum.standards.urls")),
     path("actions/", include("integrum.actions.urls")),
     path("gap-analysis/", include("integrum.assessments.urls")),
+    path("documents/", include("integrum.documents.urls")),
     path("api/v1/", include("integrum.api_urls")),
     path("admin/", admin.site.urls),
 ]

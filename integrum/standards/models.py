@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
+
+from integrum.core.models import OrganisationOwned
 
 
 class Pdca(models.TextChoices):
@@ -142,3 +146,25 @@ class Correspondence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_clause.reference} ~ {self.to_clause.reference} ({self.kind})"
+
+
+class ClauseLink(OrganisationOwned):
+    """A record of an organisation that serves a clause: a document, later a process or a register entry.
+
+    The record may live in any app to the right of `standards`, hence the content type.
+    """
+
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="links")
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.CharField(max_length=64)
+    target = GenericForeignKey("target_type", "target_id")
+
+    class Meta:
+        ordering = ["clause__sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["clause", "target_type", "target_id"], name="clauselink_unique"),
+        ]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="clauselink_target")]
+
+    def __str__(self) -> str:
+        return f"{self.clause.reference} ← {self.target_type.model} {self.target_id}"

@@ -1,0 +1,7 @@
+"""Document control pages: files."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
