@@ -13,6 +13,7 @@ from integrum.core.api import (
     SiteViewSet,
     api_not_found,
 )
+from integrum.documents.api import AcknowledgementViewSet, DocumentRevisionViewSet, DocumentViewSet
 from integrum.standards.api import ClauseViewSet, CorrespondenceViewSet, StandardViewSet
 
 router = DefaultRouter()
@@ -26,6 +27,9 @@ router.register("correspondences", CorrespondenceViewSet, basename="corresponden
 router.register("actions", ActionViewSet, basename="action")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("assessment-items", AssessmentItemViewSet, basename="assessment-item")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("document-revisions", DocumentRevisionViewSet, basename="document-revision")
+router.register("acknowledgements", AcknowledgementViewSet, basename="acknowledgement")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Background tasks: the API (backport of django.tasks) and its database queue.
+    "django_tasks",
+    "django_tasks_db",
     # Our apps, in dependency order: each imports only from those above it.
     "integrum.core",
     "integrum.standards",
@@ -139,6 +142,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Throttles (sign-in, signatures) are kept in files in the data directory: every worker counts the
+# same attempts, and a failed request's rollback does not undo its count (as a database cache would).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("INTEGRUM_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -159,6 +171,17 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 INTEGRUM_UPLOAD_MAX_BYTES = env_int("INTEGRUM_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# Files larger than this have their text read for search in the background, not in the request.
+INTEGRUM_TEXT_INLINE_BYTES = env_int("INTEGRUM_TEXT_INLINE_BYTES", 2 * 1024 * 1024)
+
+# Background tasks are queued in the database and run by `integrum db_worker`, which
+# `integrum serve` starts next to the web server. Tests switch to the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("INTEGRUM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -202,6 +225,12 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "integrum.actions.models.Action.Status",
         "AssessmentStatusEnum": "integrum.assessments.models.Assessment.Status",
         "AssessmentItemStatusEnum": "integrum.assessments.models.AssessmentItem.Status",
+        "DocumentStatusEnum": "integrum.documents.models.Document.Status",
+        "DocumentKindEnum": "integrum.documents.models.Kind",
+        "RevisionStatusEnum": "integrum.documents.models.DocumentRevision.Status",
+        "ApprovalStepStatusEnum": "integrum.documents.models.ApprovalStep.Status",
+        "ApprovalStepKindEnum": "integrum.documents.models.ApprovalStep.Kind",
+        "RoleEnum": "integrum.core.models.Role",
     },
 }
 

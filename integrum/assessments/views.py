@@ -37,6 +37,7 @@ from integrum.core.views import (
     ObjectMixin,
     apply_validation_error,
 )
+from integrum.standards import evidence
 from integrum.standards.models import Clause
 
 DISCIPLINE_STYLE = {
@@ -193,6 +194,15 @@ class AssessmentDetailView(ObjectDetailView):
         )
 
 
+def clause_records(user: Any, organisation: Any, item: AssessmentItem) -> list[evidence.EvidenceRecord]:
+    """Records that serve the item's clauses (documents linked to 7.5.1 show on the 7.5.1 item)."""
+    records: dict[tuple[str, str], evidence.EvidenceRecord] = {}
+    for found in evidence.serving(user, organisation, item.ordered_clauses).values():
+        for record in found:  # a document serving both standards' clause is listed once
+            records.setdefault((record.label, record.url), record)
+    return sorted(records.values(), key=lambda record: record.label)
+
+
 class ItemDetailView(ObjectDetailView):
     """One clause of the gap analysis: its status, evidence, actions and history; edited in place."""
 
@@ -218,6 +228,7 @@ class ItemDetailView(ObjectDetailView):
             content_type=ContentType.objects.get_for_model(AssessmentItem), object_id=str(item.pk)
         )
         context["links"] = item.evidence_links.all()
+        context["clause_records"] = clause_records(self.request.user, self.organisation, item)
         context["actions"] = (
             Action.objects.visible_to(self.request.user).raised_by(item).select_related("owner")
         )

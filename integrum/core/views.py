@@ -123,7 +123,7 @@ class ObjectDetailView(ObjectMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
-        context["history"] = ObjectChange.objects.for_object(self.object)[:50]
+        context["history"] = ObjectChange.objects.for_object(self.object).select_related("content_type")[:50]
         context["can_write"] = self.can(WRITE)
         return context
 

@@ -27,7 +27,7 @@ class DocumentFilterSet(OrganisationFilterSet):
     status = checkbox_choices(Document.Status.choices)
     owner = django_filters.ModelChoiceFilter(queryset=member_choices(), empty_label="Anyone")
     site = django_filters.ModelChoiceFilter(
-        queryset=site_choices(), empty_label="Any site", method="filter_site"
+        queryset=site_choices(), empty_label="Any site", method="filter_site", label="Site"
     )
     clause = IdFilter(method="filter_clause", label="Serves clause (id)")
     review = django_filters.ChoiceFilter(

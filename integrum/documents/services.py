@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -38,7 +39,9 @@ R = DocumentRevision.Status
 
 # The one table of allowed revision steps (the services below are the only way to take them).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    R.DRAFT: (R.IN_REVIEW, R.WITHDRAWN),
+    # Draft → approved without signatures only for a register imported from a system where it
+    # was approved (`revision_import_approved`); everywhere else approval is the last signature.
+    R.DRAFT: (R.IN_REVIEW, R.APPROVED, R.WITHDRAWN),
     R.IN_REVIEW: (R.DRAFT, R.APPROVED, R.WITHDRAWN),
     R.APPROVED: (R.EFFECTIVE, R.WITHDRAWN),
     R.EFFECTIVE: (R.SUPERSEDED, R.WITHDRAWN),
@@ -66,6 +69,17 @@ def _save_transition(revision: DocumentRevision, previous: str) -> None:
         revision.save()
 
 
+# Month counts beyond a century are typing mistakes, and would overflow date arithmetic.
+MAX_MONTHS = 1200
+
+
+def _check_months(document: Document) -> None:
+    for field in ("review_interval_months", "retention_months"):
+        value = getattr(document, field)
+        if value is not None and not 0 <= value <= MAX_MONTHS:
+            raise ValidationError({field: f"Give a number of months from 0 to {MAX_MONTHS}."})
+
+
 def _check_member(organisation: Organisation, user: User | None, field: str) -> None:
     if user is not None and not Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError({field: f"{user} is not a member of {organisation}."})
@@ -78,6 +92,26 @@ def numbering_rule(organisation: Organisation, kind: str) -> NumberingRule:
     """The organisation's rule for a kind, or the default one (not saved)."""
     rule = NumberingRule.objects.filter(organisation=organisation, kind=kind).first()
     return rule or NumberingRule(organisation=organisation, kind=kind, prefix=DEFAULT_PREFIXES[Kind(kind)])
+
+
+@transaction.atomic
+def numbering_rule_set(
+    *, organisation: Organisation, kind: str, prefix: str, padding: int, version: int | None = None
+) -> NumberingRule:
+    """Set how a kind is numbered from now on (references already given stay as they are)."""
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"“{kind}” is not a kind of document."})
+    rule = NumberingRule.objects.filter(organisation=organisation, kind=kind).first()
+    if rule is None:
+        rule = NumberingRule(organisation=organisation, kind=kind)
+    elif version is not None:
+        rule.version = version  # a stale edit of the rule is refused by the save
+    rule.prefix, rule.padding = prefix.strip().upper(), padding
+    if not 1 <= padding <= 8:
+        raise ValidationError({"padding": "Use 1 to 8 digits."})
+    rule.full_clean()
+    rule.save()
+    return rule
 
 
 def next_reference(organisation: Organisation, kind: str) -> tuple[int, str]:
@@ -152,6 +186,7 @@ def document_create(
         document.number, document.reference = 0, reference
     else:
         document.number, document.reference = next_reference(organisation, kind)
+    _check_months(document)
     _refresh_search_text(document)
     document.full_clean()
     document.save()
@@ -180,6 +215,7 @@ def document_update(
     _check_member(document.organisation, document.owner, "owner")
     if any(role not in Role.values for role in document.distribution_roles):
         raise ValidationError({"distribution_roles": "Unknown role."})
+    _check_months(document)
     _refresh_search_text(document)
     document.full_clean()
     document.save()
@@ -302,6 +338,10 @@ def revision_update(*, revision: DocumentRevision, version: int, **fields: objec
     """Edit a draft's label, summary, text, routing or effective date (no lost update)."""
     if revision.status != R.DRAFT:
         raise ValidationError("Only a draft revision can be edited.")
+    if revision.has_file and str(fields.get("body", "")).strip():
+        raise ValidationError(
+            {"body": "This revision is a file: upload a new revision to change its content."}
+        )
     for name, value in fields.items():
         setattr(revision, name, value)
     revision.version = version
@@ -336,6 +376,8 @@ def revision_submit(
             raise ValidationError({"steps": "Each step needs a person or a role, not both."})
         if step.role and step.role not in Role.values:
             raise ValidationError({"steps": f"“{step.role}” is not a role."})
+        if step.role == Role.VIEWER:
+            raise ValidationError({"steps": "Viewers do not sign: choose contributor or a higher role."})
         if step.assignee is not None and not can(step.assignee, organisation.pk, Role.CONTRIBUTOR):
             raise ValidationError(
                 {"steps": f"{step.assignee} cannot sign: viewers and outsiders do not approve."}
@@ -375,6 +417,22 @@ def waiting_steps(revision: DocumentRevision) -> QuerySet[ApprovalStep]:
     return pending.filter(position=first) if first is not None else pending.none()
 
 
+# Wrong signature passwords are throttled like sign-in attempts: a signature is a password check.
+SIGNATURE_ATTEMPTS = 5
+SIGNATURE_WINDOW_SECONDS = 900
+
+
+def _check_signature_password(user: User, password: str) -> None:
+    key = f"signature-attempts:{user.pk}"
+    if (cache.get(key) or 0) >= SIGNATURE_ATTEMPTS:
+        raise ValidationError({"password": "Too many wrong passwords. Wait 15 minutes, then sign again."})
+    if not user.check_password(password):
+        cache.add(key, 0, SIGNATURE_WINDOW_SECONDS)
+        cache.incr(key)
+        raise ValidationError({"password": "The password is not correct: the signature was not recorded."})
+    cache.delete(key)
+
+
 def _lock(revision: DocumentRevision) -> DocumentRevision:
     """Re-read the revision under a row lock: concurrent signatures on it queue here."""
     return DocumentRevision.objects.select_for_update().select_related("document").get(pk=revision.pk)
@@ -397,8 +455,7 @@ def revision_sign(*, step: ApprovalStep, user: User, password: str, comment: str
         raise ValidationError("This signature is not yours to give.")
     if not waiting_steps(revision).filter(pk=step.pk).exists():
         raise ValidationError("Earlier reviewers or approvers have not signed yet.")
-    if not user.check_password(password):
-        raise ValidationError({"password": "The password is not correct: the signature was not recorded."})
+    _check_signature_password(user, password)
     step.status = ApprovalStep.Status.SIGNED
     step.signed_by = user
     step.signed_at = timezone.now()
@@ -467,6 +524,27 @@ def revision_make_effective(*, revision: DocumentRevision) -> DocumentRevision:
     _refresh_search_text(document)
     document.save()
     return revision
+
+
+@transaction.atomic
+def revision_import_approved(
+    *, revision: DocumentRevision, approved_on: datetime.date, approver: str
+) -> DocumentRevision:
+    """Put an imported revision in force as approved in the old system, on its old approval date;
+    the old approval date and approver stay on it and the change log says it was imported."""
+    if approved_on > timezone.localdate():
+        raise ValidationError({"approved_on": "The approval date is in the future."})
+    _move(revision, R.APPROVED)
+    revision.approved_at = timezone.now()
+    revision.effective_date = approved_on
+    revision.legacy_approved_on = approved_on
+    revision.legacy_approver = approver
+    by = f" by {approver}" if approver else ""
+    with change_note(
+        ObjectChange.Action.TRANSITION, f"Imported: approved on {approved_on:%Y-%m-%d}{by}"[:500]
+    ):
+        revision.save()
+    return revision_make_effective(revision=revision)
 
 
 def revisions_publish_due(today: datetime.date | None = None) -> int:

@@ -6,12 +6,16 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from integrum.actions.models import Action
 from integrum.assessments.models import Assessment, AssessmentItem
 from integrum.assessments.selectors import StandardReadiness, readiness
+from integrum.core.models import Role
+from integrum.core.permissions import membership_in
+from integrum.documents.models import Acknowledgement, ApprovalStep, Document, DocumentRevision
 
 
 def overdue_first(queryset: QuerySet[Any], date_field: str) -> QuerySet[Any]:
@@ -23,18 +27,84 @@ def overdue_first(queryset: QuerySet[Any], date_field: str) -> QuerySet[Any]:
     ).order_by("_late", f"{date_field}", "pk")
 
 
+# --- Document control: what waits for one person ---------------------------------------------
+
+
+def reviews_due(user: Any, organisation: Any) -> QuerySet[Document]:
+    """Effective documents the user owns whose periodic review is due or overdue, earliest first."""
+    return (
+        Document.objects.visible_to(user)
+        .filter(organisation=organisation, owner=user)
+        .review_due()
+        .order_by("next_review_date", "pk")
+    )
+
+
+def approvals_waiting(user: Any, organisation: Any) -> QuerySet[ApprovalStep]:
+    """Pending review and approval steps the user may sign now, longest waiting first.
+
+    The same rules as `documents.services`: a step named for the user, or for a role the user
+    holds or outranks (`can_sign`); and only once every earlier step is signed (`waiting_steps`).
+    """
+    membership = membership_in(user, organisation.pk)
+    if membership is None:
+        return ApprovalStep.objects.none()
+    roles = [role for role in Role.values if membership.has_role(role)]
+    earlier_pending = ApprovalStep.objects.filter(
+        revision=OuterRef("revision"), status=ApprovalStep.Status.PENDING, position__lt=OuterRef("position")
+    )
+    return (
+        ApprovalStep.objects.visible_to(user)
+        .filter(
+            organisation=organisation,
+            status=ApprovalStep.Status.PENDING,
+            revision__status=DocumentRevision.Status.IN_REVIEW,
+        )
+        .filter(Q(assignee=user) | Q(assignee__isnull=True, role__in=roles))
+        .exclude(Exists(earlier_pending))
+        .select_related("revision__document")
+        .order_by("revision__submitted_at", "revision_id", "position", "pk")
+    )
+
+
+def to_acknowledge(user: Any, organisation: Any) -> QuerySet[Document]:
+    """Effective documents distributed to the user (by name or role) whose current revision the
+    user has not acknowledged yet, the longest in force first."""
+    membership = membership_in(user, organisation.pk)
+    if membership is None:
+        return Document.objects.none()
+    named = Document.distribution_users.through.objects.filter(user_id=user.pk).values("document_id")
+    acknowledged = Acknowledgement.objects.filter(revision=OuterRef("current_revision"), user_id=user.pk)
+    return (
+        Document.objects.visible_to(user)
+        .filter(organisation=organisation, status=Document.Status.EFFECTIVE, current_revision__isnull=False)
+        # The roles are a JSON list; its text holds `"viewer"` exactly when the role is in it. A
+        # text match works alike on SQLite and PostgreSQL, where JSON containment does not.
+        .annotate(_roles=Cast("distribution_roles", TextField()))
+        .filter(Q(pk__in=named) | Q(_roles__contains=f'"{membership.role}"'))
+        .exclude(Exists(acknowledged))
+        .select_related("current_revision")
+        .order_by("current_revision__effective_at", "pk")
+    )
+
+
 @dataclass
 class MyWork:
     actions: list[Action]
     gap_items: list[AssessmentItem]
+    reviews: list[Document]
+    approvals: list[ApprovalStep]
+    to_read: list[Document]
 
     @property
     def count(self) -> int:
-        return len(self.actions) + len(self.gap_items)
+        lists: list[list[Any]] = [self.actions, self.gap_items, self.reviews, self.approvals, self.to_read]
+        return sum(len(entries) for entries in lists)
 
 
 def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
-    """Open actions and open gap-analysis items owned by the user, overdue first (two queries)."""
+    """Open actions and gap-analysis items the user owns, documents to review, sign and read,
+    overdue first (five queries)."""
     actions = overdue_first(
         Action.objects.visible_to(user).filter(
             organisation=organisation, owner=user, status__in=Action.OPEN_STATUSES
@@ -47,7 +117,13 @@ def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
         ),
         "target_date",
     ).select_related("clause", "assessment")[:limit]
-    return MyWork(actions=list(actions), gap_items=list(items))
+    return MyWork(
+        actions=list(actions),
+        gap_items=list(items),
+        reviews=list(reviews_due(user, organisation)[:limit]),
+        approvals=list(approvals_waiting(user, organisation)[:limit]),
+        to_read=list(to_acknowledge(user, organisation)[:limit]),
+    )
 
 
 @dataclass
@@ -57,6 +133,9 @@ class Headlines:
     due_soon_actions: int
     assessment: Assessment | None
     readiness: list[StandardReadiness]
+    reviews_overdue: int
+    approvals_waiting: int
+    to_read: int
 
 
 def headlines(user: Any, organisation: Any) -> Headlines:
@@ -81,4 +160,10 @@ def headlines(user: Any, organisation: Any) -> Headlines:
         due_soon_actions=counts["soon"],
         assessment=assessment,
         readiness=readiness(assessment) if assessment else [],
+        reviews_overdue=Document.objects.visible_to(user)
+        .filter(organisation=organisation)
+        .review_overdue()
+        .count(),
+        approvals_waiting=approvals_waiting(user, organisation).count(),
+        to_read=to_acknowledge(user, organisation).count(),
     )

@@ -1,7 +1,8 @@
 """Pages of the standards library.
 
 The library is reference data shared by every organisation, so these pages read it unscoped;
-any signed-in member (the viewer role) may read it. Each page costs a fixed number of queries,
+any signed-in member (the viewer role) may read it. What the organisation has that serves a
+clause comes from `standards.evidence`, narrowed to the current organisation and the user. Each page costs a fixed number of queries,
 however many clauses a standard has.
 """
 
@@ -17,6 +18,7 @@ from django.views.generic import TemplateView
 
 from integrum.core.permissions import READ
 from integrum.core.views import ObjectListView, ObjectMixin, OrganisationMixin
+from integrum.standards import evidence
 from integrum.standards.filters import ClauseFilterSet
 from integrum.standards.models import Clause, Correspondence, MandatoryDocument, Pdca, Standard
 
@@ -67,6 +69,9 @@ class StandardDetailView(ObjectMixin, TemplateView):
         )
         filterset = ClauseFilterSet(self.request.GET, queryset=clauses, request=self.request)
         valid = filterset.is_valid()
+        # Coverage of the whole edition, whatever the filters show: the summary counts it all.
+        covering = evidence.coverage(self.request.user, self.organisation, self.object.clauses.all())
+        covered, required = evidence.totals(covering.values())
         phase = filterset.form.cleaned_data.get("pdca", "") if valid else ""
         per_phase = dict(self.object.clauses.order_by().values_list("pdca").annotate(n=Count("pk")))
         query = self.request.GET.copy()
@@ -81,9 +86,13 @@ class StandardDetailView(ObjectMixin, TemplateView):
             object=self.object,
             standard=self.object,
             filter=filterset,
-            clauses=filterset.qs if valid else clauses.none(),
+            clauses=[
+                (clause, covering.get(clause.pk)) for clause in (filterset.qs if valid else clauses.none())
+            ],
             phase=Pdca(phase).label if phase else "",
             phases=phases,
+            covered=covered,
+            required=required,
         )
         return context
 
@@ -133,6 +142,8 @@ class ClauseDetailView(ObjectMixin, TemplateView):
             for c in correspondences
         ]
         links.sort(key=lambda link: (link.other.standard.key, link.other.sort_key))
+        records = evidence.serving(self.request.user, self.organisation, [clause])
+        covering = evidence.coverage(self.request.user, self.organisation, [clause], records=records)
         context.update(
             object=clause,
             clause=clause,
@@ -141,7 +152,8 @@ class ClauseDetailView(ObjectMixin, TemplateView):
             children=clause.children.annotate(document_count=Count("mandatory_documents")).order_by(
                 "sort_key"
             ),
-            documents=clause.mandatory_documents.all(),
+            documents=covering[clause.pk].items if clause.pk in covering else [],
+            records=records[clause.pk],
             links=links,
             clashes=[link for link in links if link.is_clash],
             document_kinds=MandatoryDocument.Kind,

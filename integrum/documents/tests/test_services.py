@@ -208,3 +208,27 @@ def test_two_approvers_signing_at_once_approve_exactly_once(organisation, manage
     assert ObjectChange.objects.filter(action=ObjectChange.Action.SIGNATURE).count() == 2
     effective_moves = ObjectChange.objects.filter(message="Approved → Effective")
     assert effective_moves.count() == 1
+
+
+def test_wrong_signature_passwords_are_throttled(organisation, manager, contributor):
+    from django.core.cache import cache
+
+    cache.clear()
+    revision = make_revision(make_document(organisation, contributor), contributor)
+    services.revision_submit(revision=revision, steps=[StepSpec(kind="approve", assignee=manager)])
+    step = revision.steps.get()
+    for _ in range(services.SIGNATURE_ATTEMPTS):
+        with pytest.raises(ValidationError, match="not correct"):
+            services.revision_sign(step=step, user=manager, password="guess")
+    with pytest.raises(ValidationError, match="Too many"):
+        services.revision_sign(step=step, user=manager, password=PASSWORD)
+    assert ApprovalStep.objects.get(pk=step.pk).status == ApprovalStep.Status.PENDING
+    cache.clear()
+
+
+def test_it_refuses_absurd_month_counts_and_viewer_signers(organisation, manager, contributor):
+    with pytest.raises(ValidationError, match="months"):
+        make_document(organisation, manager, kind=Kind.RECORD, retention_months=99_999_999)
+    revision = make_revision(make_document(organisation, contributor), contributor)
+    with pytest.raises(ValidationError, match="Viewers do not sign"):
+        services.revision_submit(revision=revision, steps=[StepSpec(kind="approve", role=Role.VIEWER)])

@@ -183,7 +183,9 @@ SHELL = 6
 
 @pytest.mark.parametrize(
     ("page", "own"),
-    [("standard", 3), ("clause", 5), ("compare", 3)],
+    # The standard and the clause pages also ask `standards.evidence` what serves their clauses:
+    # mandatory items, ancestor clauses, clause links and the linked documents.
+    [("standard", 7), ("clause", 8), ("compare", 3)],
 )
 def test_it_reads_each_page_with_a_fixed_number_of_queries(
     standards: None, as_viewer: Client, django_assert_max_num_queries: Any, page: str, own: int
@@ -203,5 +205,5 @@ def test_it_reads_a_big_clause_as_cheaply_as_a_small_one(
     small = clause_at("ISO 14001:2015", "9.1.2").get_absolute_url()
 
     for url in (big, small):
-        with django_assert_max_num_queries(SHELL + 5):
+        with django_assert_max_num_queries(SHELL + 8):
             as_viewer.get(url)

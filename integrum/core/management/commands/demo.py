@@ -338,7 +338,7 @@ GAPS: list[Gap] = [
         "9001",
         "7.5.2",
         MET,
-        "Documents are reviewed and approved under QP-01; every controlled document shows revision and "
+        "Documents are reviewed and approved under PRO-001; every controlled document shows revision and "
         "change history.",
         "helen",
     ),
@@ -623,6 +623,209 @@ PLANS: list[Plan] = [
 ]
 
 
+@dataclass(frozen=True)
+class Doc:
+    """A controlled document or record of the demo, taken through approval to effective."""
+
+    kind: str
+    title: str
+    description: str
+    author: str  # writes the first revision in Integrum, or imports it
+    owner: str
+    approver: str  # signs it in Integrum, or approved it in the old register
+    clauses: tuple[tuple[str, str], ...]  # (standard, clause number) it serves
+    body: str = ""  # Markdown written in the app …
+    pdf: str = ""  # … or a short HTML text, printed to the PDF that is uploaded
+    review_months: int | None = 24
+    roles: tuple[str, ...] = ()  # distributed to these roles …
+    read_by: tuple[str, ...] = ()  # … of whom these have acknowledged it
+    retention_months: int | None = None
+    approved_days_ago: int | None = None  # set for a revision brought over from the old register
+    label: str = ""
+
+
+POLICY_TEXT = """# Quality and environmental policy
+
+Northwind Components casts and machines precision aluminium parts for automotive and hydraulics
+customers at Sheffield and Rotherham. Everyone who works here, and everyone who works for us,
+commits to the following.
+
+- **Customers.** Parts that meet the drawing and the specification, first time and on time.
+- **Compliance.** We keep the conditions of the melt shop permit, our duty of care for waste and
+  every other legal and customer requirement that applies to us.
+- **Environment.** We prevent pollution: no spill reaches a drain. Each year we melt with less
+  energy per tonne and send less foundry sand to landfill.
+- **Objectives.** Quality and environmental objectives are set every year, followed monthly and
+  reviewed at the management review.
+- **Improvement.** Audits, corrective actions and the ideas of the people who do the work make the
+  management system better year after year.
+
+The board reviews this policy at each management review. It hangs on the noticeboards of both
+sites and is given to anyone who asks for it.
+"""
+
+MANUAL_HTML = """<h1>Integrated management system manual</h1>
+<h2>1 Scope</h2>
+<p>Casting, machining, inspection and despatch of precision aluminium parts at the Sheffield plant
+(Unit 4, Carlisle Street East) and the Rotherham warehouse (Bay 12, Parkgate Trade Park). Design
+and development (ISO 9001 8.3) is excluded: parts are made to customer drawings.</p>
+<h2>2 Processes</h2>
+<p>Sales and contract review, planning, melting and casting, machining, inspection, despatch,
+purchasing, maintenance, waste and energy. Each process has an owner, a turtle diagram and monthly
+measures.</p>
+<h2>3 Documented information</h2>
+<p>Controlled documents and records are kept in Integrum under PRO-001.</p>
+"""
+
+EMERGENCY_HTML = """<h1>Emergency preparedness and response</h1>
+<p>Situations planned for: a coolant or oil spill in the yard, a molten metal breakout at the
+furnaces, and a fire in the swarf store.</p>
+<h2>Spill in the yard</h2>
+<ol><li>Stop the source if it is safe to do so.</li>
+<li>Cover the nearest drain with a drain mat from the spill kit.</li>
+<li>Contain and absorb; bag the used absorbent as hazardous waste.</li>
+<li>Tell the environment lead the same day; she decides whether the Environment Agency is told.</li></ol>
+<p>Each scenario is drilled once a year at each site, and after a drill the plan is reviewed.</p>
+"""
+
+DOCUMENTS: list[Doc] = [
+    Doc(
+        "policy",
+        "Quality and environmental policy",
+        "The one policy for both standards, signed off for the board.",
+        "helen",
+        "mark",
+        "david",
+        (("9001", "5.2"), ("14001", "5.2")),
+        body=POLICY_TEXT,
+        review_months=12,
+        roles=tuple(Role.values),
+        read_by=("david", "priya", "tom"),
+    ),
+    Doc(
+        "manual",
+        "Integrated management system manual",
+        "Scope, processes and how the two standards are met, in one place.",
+        "helen",
+        "helen",
+        "mark",
+        (("9001", "4.3"), ("9001", "4.4"), ("14001", "4.3"), ("14001", "4.4")),
+        pdf=MANUAL_HTML,
+        review_months=12,
+        # Approved in the old register 13 months ago and reviewed yearly: the review is overdue.
+        approved_days_ago=395,
+        label="4",
+    ),
+    Doc(
+        "procedure",
+        "Control of documented information",
+        "How documents are numbered, written, approved, distributed, reviewed and withdrawn, and how "
+        "long records are kept.",
+        "helen",
+        "helen",
+        "david",
+        (("9001", "7.5"), ("14001", "7.5")),
+        body="""# Control of documented information
+
+**Purpose.** Everyone works from the current revision, and the records we need are kept, findable
+and safe.
+
+1. Documents and records live in Integrum. Their number comes from the register; nobody invents one.
+2. A new revision says what changed and why. It is approved by the owner's manager, or by the QHSE
+   manager for documents that cross departments.
+3. An approved revision takes effect on its effective date and replaces the previous one; printed
+   copies are stamped and withdrawn when a new revision takes effect.
+4. People named in the distribution confirm they have read each new revision.
+5. Every document is reviewed at least every two years; the policy and the manual every year.
+6. Records are kept for the period in the record's entry, never less than three years, and are not
+   destroyed while on legal hold.
+""",
+        roles=(Role.MANAGER,),
+        read_by=("david",),
+    ),
+    Doc(
+        "procedure",
+        "Internal audit",
+        "Audit programme, auditor competence, audit reports and follow-up.",
+        "helen",
+        "sam",
+        "helen",
+        (("9001", "9.2"), ("14001", "9.2")),
+        body="""# Internal audit
+
+**Purpose.** Find out, before the certification body does, whether the management system works as
+planned and meets both standards.
+
+- The audit programme covers every process and every clause of both standards over twelve months,
+  more often where there were problems or changes.
+- Auditors are trained and never audit their own work.
+- Each audit has a plan, a checklist drawn from the clause audit questions and a report within five
+  working days. Nonconformities go to the action tracker with an owner and a date.
+- The results feed the management review.
+""",
+        approved_days_ago=240,
+        label="2",
+    ),
+    Doc(
+        "procedure",
+        "Nonconformity and corrective action",
+        "From the first report of a problem to the check that the fix worked.",
+        "helen",
+        "david",
+        "david",
+        (("9001", "10.2"), ("14001", "10.2")),
+        body="""# Nonconformity and corrective action
+
+1. Whoever finds a problem (scrap, a complaint, a spill, an audit finding) reports it the same day.
+2. The process owner contains it: quarantine, sort, clean up.
+3. If it could happen again, the owner finds the cause and raises a corrective action.
+4. The QHSE manager closes the action once the evidence shows it worked.
+""",
+        approved_days_ago=300,
+        label="1",
+    ),
+    Doc(
+        "procedure",
+        "Emergency preparedness and response",
+        "Spills, molten metal breakouts and fire in the swarf store: what to do, and the yearly drills.",
+        "priya",
+        "priya",
+        "helen",
+        (("14001", "8.2"),),
+        pdf=EMERGENCY_HTML,
+        roles=(Role.CONTRIBUTOR,),
+        read_by=("priya", "tom"),
+    ),
+    Doc(
+        "record",
+        "Waste transfer notes 2025",
+        "Transfer notes from our licensed carriers for foundry sand, swarf, oily rags and spent coolant, "
+        "scanned each month. Originals in the QHSE office.",
+        "helen",
+        "priya",
+        "priya",
+        (("14001", "8.1"), ("14001", "9.1.1")),
+        body="Waste transfer notes for January to December 2025, one scan per collection, filed by month. "
+        "Carriers: Don Valley Metals (swarf), Yorkshire Sand Recovery (foundry sand), "
+        "Northern Oil Services (coolant and oily rags).",
+        review_months=None,
+        retention_months=36,  # kept three years from closing the file; no legal hold
+        approved_days_ago=40,  # Priya closed the 2025 file in the old register
+        label="1",
+    ),
+]
+
+NC_REVISION_2 = """# Nonconformity and corrective action
+
+1. Whoever finds a problem (scrap, a complaint, a spill, an audit finding) reports it the same day.
+2. The process owner contains it: quarantine, sort, clean up.
+3. If it could happen again, the owner asks "why?" until the cause is one we can remove, and raises a
+   corrective action with an owner and a date.
+4. Sixty days after the action is done, the QHSE manager checks the evidence that it worked: the
+   problem has not come back. Only then is it closed.
+"""
+
+
 class Command(BaseCommand):
     help = (
         "Set up the data directory, the database and the standards library, create the demonstration "
@@ -643,8 +846,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         call_command("migrate", verbosity=0, interactive=False)
         self.load_standards()
-        if Organisation.objects.filter(slug=DEMO_SLUG).exists():
-            self.stdout.write("The demo organisation exists already: nothing to add.")
+        northwind = Organisation.objects.filter(slug=DEMO_SLUG).first()
+        if northwind is not None:
+            if add_documents_to(northwind):
+                self.stdout.write("The demo organisation exists already; its document register was added.")
+            else:
+                self.stdout.write("The demo organisation exists already: nothing to add.")
         else:
             seed_demo(today=timezone.localdate())
             self.stdout.write("Demo organisation created: Northwind Components Ltd.")
@@ -851,7 +1058,113 @@ def _seed_northwind(users: dict[str, User], today: datetime.date) -> Organisatio
                     "Check again at the next internal audit."
                 ),
             )
+    seed_documents(organisation, users, today)
     return organisation
+
+
+def _pdf(html: str, name: str) -> Any:
+    from weasyprint import HTML
+
+    from integrum.core.files import in_memory
+
+    return in_memory(bytes(HTML(string=html).write_pdf()), name)
+
+
+def seed_documents(organisation: Organisation, users: dict[str, User], today: datetime.date) -> None:
+    """Northwind's document register: policy, manual, procedures and a record, mostly effective,
+    with acknowledgements part done, a revision waiting for Helen's signature and a review overdue."""
+    from integrum.documents.models import DEFAULT_PREFIXES, Document
+    from integrum.documents.services import (
+        StepSpec,
+        acknowledge,
+        document_create,
+        numbering_rule_set,
+        revision_create,
+        revision_import_approved,
+        revision_sign,
+        revision_submit,
+    )
+    from integrum.standards.models import Clause
+
+    clauses = {
+        (clause.standard.code.removeprefix("ISO "), clause.number): clause
+        for clause in Clause.objects.filter(standard__edition="2015").select_related("standard")
+    }
+    helen = users["helen"]
+    with acting_as(helen):
+        for kind, prefix in DEFAULT_PREFIXES.items():
+            numbering_rule_set(organisation=organisation, kind=kind, prefix=prefix, padding=3)
+
+    made: dict[str, Document] = {}
+    for spec in DOCUMENTS:
+        author = users[spec.author]
+        with acting_as(author):
+            document = document_create(
+                organisation=organisation,
+                kind=spec.kind,
+                title=spec.title,
+                description=spec.description,
+                owner=users[spec.owner],
+                review_interval_months=spec.review_months,
+                clauses=[clauses[key] for key in spec.clauses if key in clauses],
+                distribution_roles=spec.roles,
+                retention_months=spec.retention_months,
+            )
+            upload = _pdf(spec.pdf, f"{spec.title.lower().replace(' ', '-')}.pdf") if spec.pdf else None
+            revision = revision_create(
+                document=document,
+                change_summary="Brought over from the shared-drive register."
+                if spec.approved_days_ago is not None
+                else "First issue.",
+                created_by=author,
+                body=spec.body,
+                upload=upload,
+                label=spec.label,
+            )
+            if spec.approved_days_ago is not None:
+                # Approved in the old register: in force from its old approval date, the approver
+                # kept as metadata (what the register import does), so no signature here.
+                revision_import_approved(
+                    revision=revision,
+                    approved_on=today - datetime.timedelta(days=spec.approved_days_ago),
+                    approver=users[spec.approver].get_full_name(),
+                )
+            else:
+                revision_submit(
+                    revision=revision, steps=[StepSpec(kind="approve", assignee=users[spec.approver])]
+                )
+        if spec.approved_days_ago is None:
+            approver = users[spec.approver]
+            with acting_as(approver):
+                revision_sign(step=revision.steps.get(), user=approver, password=DEMO_PASSWORD)
+        revision.refresh_from_db()  # it took effect at once
+        for reader in spec.read_by:
+            with acting_as(users[reader]):
+                acknowledge(revision=revision, user=users[reader])
+        made[spec.title] = document
+
+    # Revision 2 of the corrective action procedure waits for Helen's approval.
+    david = users["david"]
+    with acting_as(david):
+        second = revision_create(
+            document=made["Nonconformity and corrective action"],
+            change_summary="Adds the search for the root cause and a check, sixty days on, that the action "
+            "worked (finding 3 of the 2025 internal audit).",
+            created_by=david,
+            body=NC_REVISION_2,
+        )
+        revision_submit(revision=second, steps=[StepSpec(kind="approve", assignee=helen)])
+
+
+@transaction.atomic
+def add_documents_to(northwind: Organisation) -> bool:
+    """Give a demo made before document control its register; False when it has one already."""
+    from integrum.documents.models import Document
+
+    if Document.objects.filter(organisation=northwind).exists():
+        return False
+    seed_documents(northwind, _ensure_users(), timezone.localdate())
+    return True
 
 
 def _seed_client(users: dict[str, User], today: datetime.date) -> Organisation:
