@@ -15,8 +15,11 @@ Safety of what reaches the page:
   become <mark> and </mark>, always balanced, even should a title contain one. This is why the
   template may render `hit.snippet` without escaping it again.
 
-A search costs a fixed number of queries: one ranked query (the visibility and filters go into it
-as a subquery) and one to load the documents it found, plus whatever validating the filters costs.
+A search costs a fixed number of queries: one ranked query with its snippets (visibility and
+filters included in it) and one to load the documents it found, plus whatever validating the
+filters costs. Ranking: bm25 on SQLite (title and reference weigh more), ts_rank on PostgreSQL
+(reference and title carry weight A). PostgreSQL indexes the first 300,000 characters of each
+document's text (its tsvector is limited to 1 MB); SQLite all of it.
 """
 
 from __future__ import annotations
