@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from integrum.core import linking
 from integrum.core.views import OrganisationMixin
+from integrum.documents.search import search_documents
 from integrum.reports.selectors import headlines, my_work
 from integrum.standards.models import Clause
 
@@ -44,6 +45,12 @@ class SearchView(OrganisationMixin, TemplateView):
         query = self.request.GET.get("q", "").strip()
         context["query"] = query
         context["results"] = linking.search(self.request.user, self.organisation, query, limit=25)
+        # Words inside documents come from the full-text index, with the passage that matched.
+        context["document_hits"] = (
+            search_documents(user=self.request.user, organisation=self.organisation, query=query, limit=10)  # type: ignore[arg-type]
+            if query
+            else []
+        )
         context["clauses"] = (
             Clause.objects.filter(Q(title__icontains=query) | Q(number=query)).select_related("standard")[:25]
             if query

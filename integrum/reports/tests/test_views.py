@@ -71,3 +71,13 @@ def test_search_finds_nothing_of_another_organisation(as_outsider, organisation,
     assert (
         "Confidential" not in as_outsider.get(reverse("reports:search") + "?q=confidential").content.decode()
     )
+
+
+def test_search_finds_words_inside_documents(as_viewer, organisation, manager):
+    from integrum.conftest import PASSWORD
+    from integrum.documents.tests.factories import make_document, make_effective
+
+    document = make_document(organisation, manager, title="Bund inspection")
+    make_effective(document, manager, manager, PASSWORD, body="Check the interceptor after heavy rain.")
+    body = as_viewer.get(reverse("reports:search") + "?q=interceptor").content.decode()
+    assert "Bund inspection" in body and "<mark>interceptor</mark>" in body
