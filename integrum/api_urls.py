@@ -6,6 +6,17 @@ from rest_framework.routers import DefaultRouter
 
 from integrum.actions.api import ActionViewSet
 from integrum.assessments.api import AssessmentItemViewSet, AssessmentViewSet
+from integrum.context.api import (
+    ClimateDeterminationViewSet,
+    ContextIssueViewSet,
+    InterestedPartyViewSet,
+    OrganisationalRoleViewSet,
+    PartyRequirementViewSet,
+    ProcessInteractionViewSet,
+    ProcessViewSet,
+    ScopeExclusionViewSet,
+    ScopeViewSet,
+)
 from integrum.core.api import (
     ChangeViewSet,
     MembershipViewSet,
@@ -14,6 +25,13 @@ from integrum.core.api import (
     api_not_found,
 )
 from integrum.documents.api import AcknowledgementViewSet, DocumentRevisionViewSet, DocumentViewSet
+from integrum.environment.api import (
+    AspectViewSet,
+    ComplianceEvaluationViewSet,
+    ObligationViewSet,
+    SignificanceMethodViewSet,
+)
+from integrum.risks.api import RiskMatrixViewSet, RiskViewSet
 from integrum.standards.api import ClauseViewSet, CorrespondenceViewSet, StandardViewSet
 
 router = DefaultRouter()
@@ -30,6 +48,21 @@ router.register("assessment-items", AssessmentItemViewSet, basename="assessment-
 router.register("documents", DocumentViewSet, basename="document")
 router.register("document-revisions", DocumentRevisionViewSet, basename="document-revision")
 router.register("acknowledgements", AcknowledgementViewSet, basename="acknowledgement")
+router.register("context-issues", ContextIssueViewSet, basename="context-issue")
+router.register("climate-determinations", ClimateDeterminationViewSet, basename="climate-determination")
+router.register("interested-parties", InterestedPartyViewSet, basename="interested-party")
+router.register("party-requirements", PartyRequirementViewSet, basename="party-requirement")
+router.register("scopes", ScopeViewSet, basename="scope")
+router.register("scope-exclusions", ScopeExclusionViewSet, basename="scope-exclusion")
+router.register("processes", ProcessViewSet, basename="process")
+router.register("process-interactions", ProcessInteractionViewSet, basename="process-interaction")
+router.register("roles", OrganisationalRoleViewSet, basename="organisational-role")
+router.register("aspects", AspectViewSet, basename="aspect")
+router.register("significance-methods", SignificanceMethodViewSet, basename="significance-method")
+router.register("obligations", ObligationViewSet, basename="obligation")
+router.register("compliance-evaluations", ComplianceEvaluationViewSet, basename="compliance-evaluation")
+router.register("risks", RiskViewSet, basename="risk")
+router.register("risk-matrices", RiskMatrixViewSet, basename="risk-matrix")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

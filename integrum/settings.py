@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "integrum.actions",
     "integrum.assessments",
     "integrum.documents",
+    "integrum.context",
+    "integrum.risks",
+    "integrum.environment",
     "integrum.reports",
 ]
 
@@ -231,6 +234,18 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStepStatusEnum": "integrum.documents.models.ApprovalStep.Status",
         "ApprovalStepKindEnum": "integrum.documents.models.ApprovalStep.Kind",
         "RoleEnum": "integrum.core.models.Role",
+        "ContextIssueStatusEnum": "integrum.context.models.ContextIssue.Status",
+        "ContextIssueEffectEnum": "integrum.context.models.ContextIssue.Effect",
+        "ProcessStatusEnum": "integrum.context.models.Process.Status",
+        "InterestedPartyKindEnum": "integrum.context.models.InterestedParty.Kind",
+        "OriginEnum": "integrum.context.models.Origin",
+        "RiskStatusEnum": "integrum.risks.models.Risk.Status",
+        "RiskKindEnum": "integrum.risks.models.Risk.Kind",
+        "RiskTreatmentEnum": "integrum.risks.models.Risk.Treatment",
+        "LevelEnum": "integrum.risks.models.Level",
+        "ObligationStatusEnum": "integrum.environment.models.ComplianceObligation.Status",
+        "ObligationKindEnum": "integrum.environment.models.ComplianceObligation.Kind",
+        "EvaluationStatusEnum": "integrum.environment.models.ComplianceEvaluation.Status",
     },
 }
 

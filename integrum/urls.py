@@ -22,6 +22,9 @@ urlpatterns = [
     path("actions/", include("integrum.actions.urls")),
     path("gap-analysis/", include("integrum.assessments.urls")),
     path("documents/", include("integrum.documents.urls")),
+    path("context/", include("integrum.context.urls")),
+    path("risks/", include("integrum.risks.urls")),
+    path("environment/", include("integrum.environment.urls")),
     path("api/v1/", include("integrum.api_urls")),
     path("admin/", admin.site.urls),
 ]

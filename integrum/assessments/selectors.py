@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count
 
@@ -91,3 +93,21 @@ def readiness(assessment: Assessment) -> list[StandardReadiness]:
         )
         for standard in standards
     ]
+
+
+# --- Readiness warnings ----------------------------------------------------------------------
+# Apps to the right register checks of things an auditor will ask for that no clause status
+# captures (e.g. `context`: the climate-change determination of Amd 1:2024). The gap analysis
+# page and its report show each warning while it holds.
+
+ReadinessCheck = Callable[[Any], str | None]
+_readiness_checks: list[ReadinessCheck] = []
+
+
+def register_readiness_check(check: ReadinessCheck) -> None:
+    if check not in _readiness_checks:
+        _readiness_checks.append(check)
+
+
+def readiness_warnings(organisation: Any) -> list[str]:
+    return [message for check in _readiness_checks if (message := check(organisation))]

@@ -23,7 +23,7 @@ from integrum.assessments.forms import (
     ItemForm,
 )
 from integrum.assessments.models import Assessment, AssessmentItem, EvidenceLink
-from integrum.assessments.selectors import GROUP_TITLES, GROUPS, readiness
+from integrum.assessments.selectors import GROUP_TITLES, GROUPS, readiness, readiness_warnings
 from integrum.core import linking
 from integrum.core.charts import Series, percent_bars
 from integrum.core.exports import pdf_response, xlsx_response
@@ -120,6 +120,7 @@ class AssessmentDetailView(ObjectDetailView):
         shown = filterset.qs if filterset.is_valid() else items.none()
         context.update(
             readiness=rows,
+            warnings=readiness_warnings(self.organisation),
             chart=readiness_chart(rows),
             filter=filterset,
             items=items_with_clauses(shown),
@@ -182,6 +183,7 @@ class AssessmentDetailView(ObjectDetailView):
             "assessment": self.object,
             "organisation": self.organisation,
             "readiness": rows,
+            "warnings": readiness_warnings(self.organisation),
             "chart": readiness_chart(rows),
             "open_items": items,
             "actions": actions,

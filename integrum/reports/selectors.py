@@ -13,9 +13,14 @@ from django.utils import timezone
 from integrum.actions.models import Action
 from integrum.assessments.models import Assessment, AssessmentItem
 from integrum.assessments.selectors import StandardReadiness, readiness
+from integrum.context.selectors import climate_determination_missing
 from integrum.core.models import Role
 from integrum.core.permissions import membership_in
 from integrum.documents.models import Acknowledgement, ApprovalStep, Document, DocumentRevision
+from integrum.environment.models import ComplianceEvaluation
+from integrum.environment.selectors import evaluations_due_for, overdue_evaluations
+from integrum.risks.models import Risk
+from integrum.risks.selectors import reviews_due_for
 
 
 def overdue_first(queryset: QuerySet[Any], date_field: str) -> QuerySet[Any]:
@@ -95,16 +100,26 @@ class MyWork:
     reviews: list[Document]
     approvals: list[ApprovalStep]
     to_read: list[Document]
+    risk_reviews: list[Risk]
+    evaluations: list[ComplianceEvaluation]
 
     @property
     def count(self) -> int:
-        lists: list[list[Any]] = [self.actions, self.gap_items, self.reviews, self.approvals, self.to_read]
+        lists: list[list[Any]] = [
+            self.actions,
+            self.gap_items,
+            self.reviews,
+            self.approvals,
+            self.to_read,
+            self.risk_reviews,
+            self.evaluations,
+        ]
         return sum(len(entries) for entries in lists)
 
 
 def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
     """Open actions and gap-analysis items the user owns, documents to review, sign and read,
-    overdue first (five queries)."""
+    risks to review and compliance evaluations to carry out, overdue first (seven queries)."""
     actions = overdue_first(
         Action.objects.visible_to(user).filter(
             organisation=organisation, owner=user, status__in=Action.OPEN_STATUSES
@@ -123,6 +138,8 @@ def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
         reviews=list(reviews_due(user, organisation)[:limit]),
         approvals=list(approvals_waiting(user, organisation)[:limit]),
         to_read=list(to_acknowledge(user, organisation)[:limit]),
+        risk_reviews=list(reviews_due_for(user, organisation)[:limit]),
+        evaluations=list(evaluations_due_for(user, organisation)[:limit]),
     )
 
 
@@ -136,6 +153,8 @@ class Headlines:
     reviews_overdue: int
     approvals_waiting: int
     to_read: int
+    evaluations_overdue: int
+    climate_determination_missing: bool
 
 
 def headlines(user: Any, organisation: Any) -> Headlines:
@@ -166,4 +185,8 @@ def headlines(user: Any, organisation: Any) -> Headlines:
         .count(),
         approvals_waiting=approvals_waiting(user, organisation).count(),
         to_read=to_acknowledge(user, organisation).count(),
+        evaluations_overdue=overdue_evaluations(organisation)
+        .filter(pk__in=ComplianceEvaluation.objects.visible_to(user).values("pk"))
+        .count(),
+        climate_determination_missing=climate_determination_missing(organisation),
     )

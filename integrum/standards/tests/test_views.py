@@ -86,8 +86,13 @@ def test_it_shows_the_clause_tree_indented_by_depth(standards: None, as_viewer: 
     assert "N/A allowed" in html
 
 
+def main_of(html: str) -> str:
+    """The page without its menu (whose entries carry clause numbers too)."""
+    return html.split('id="main"', 1)[1]
+
+
 def test_it_filters_the_tree_by_pdca_phase(standards: None, as_viewer: Client) -> None:
-    html = text(as_viewer.get(pages()["standard"], {"pdca": "check"}))
+    html = main_of(text(as_viewer.get(pages()["standard"], {"pdca": "check"})))
 
     assert ">9.1.2</span> Customer satisfaction" in html
     assert ">4.1</span>" not in html
@@ -95,7 +100,7 @@ def test_it_filters_the_tree_by_pdca_phase(standards: None, as_viewer: Client) -
 
 
 def test_it_searches_the_tree(standards: None, as_viewer: Client) -> None:
-    html = text(as_viewer.get(pages()["standard"], {"q": "calibration"}))
+    html = main_of(text(as_viewer.get(pages()["standard"], {"q": "calibration"})))
 
     assert ">7.1.5.2</span>" in html
     assert ">4.1</span>" not in html
@@ -184,8 +189,9 @@ SHELL = 6
 @pytest.mark.parametrize(
     ("page", "own"),
     # The standard and the clause pages also ask `standards.evidence` what serves their clauses:
-    # mandatory items, ancestor clauses, clause links and the linked documents.
-    [("standard", 7), ("clause", 8), ("compare", 3)],
+    # mandatory items, ancestor clauses, and each register's records (documents, context,
+    # risks, environment: one to three queries each, whatever the number of records).
+    [("standard", 12), ("clause", 12), ("compare", 3)],
 )
 def test_it_reads_each_page_with_a_fixed_number_of_queries(
     standards: None, as_viewer: Client, django_assert_max_num_queries: Any, page: str, own: int
@@ -205,5 +211,5 @@ def test_it_reads_a_big_clause_as_cheaply_as_a_small_one(
     small = clause_at("ISO 14001:2015", "9.1.2").get_absolute_url()
 
     for url in (big, small):
-        with django_assert_max_num_queries(SHELL + 8):
+        with django_assert_max_num_queries(SHELL + 12):
             as_viewer.get(url)

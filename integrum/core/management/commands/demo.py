@@ -848,8 +848,13 @@ class Command(BaseCommand):
         self.load_standards()
         northwind = Organisation.objects.filter(slug=DEMO_SLUG).first()
         if northwind is not None:
+            added = []
             if add_documents_to(northwind):
-                self.stdout.write("The demo organisation exists already; its document register was added.")
+                added.append("its document register")
+            if add_registers_to(northwind):
+                added.append("its planning registers")
+            if added:
+                self.stdout.write(f"The demo organisation exists already; added {' and '.join(added)}.")
             else:
                 self.stdout.write("The demo organisation exists already: nothing to add.")
         else:
@@ -1059,6 +1064,7 @@ def _seed_northwind(users: dict[str, User], today: datetime.date) -> Organisatio
                 ),
             )
     seed_documents(organisation, users, today)
+    seed_registers(organisation, users, today)
     return organisation
 
 
@@ -1164,6 +1170,1133 @@ def add_documents_to(northwind: Organisation) -> bool:
     if Document.objects.filter(organisation=northwind).exists():
         return False
     seed_documents(northwind, _ensure_users(), timezone.localdate())
+    return True
+
+
+# --- Planning registers (issue 4): context, parties, scope, processes, roles, risks, aspects,
+# compliance obligations. Written as Helen, David and Priya would have filled them in over the
+# spring; dates count from the day the demo is created.
+
+
+@dataclass(frozen=True)
+class Issue:
+    key: str
+    title: str
+    description: str
+    origin: str  # "internal" or "external"
+    category: str  # a PESTLE or SWOT value
+    standards: tuple[str, ...]  # "9001", "14001"; empty: both
+    owner: str
+    effect: str = "negative"
+    environmental_condition: bool = False
+    climate_related: bool = False
+    review_days: int = 180
+
+
+ISSUES: list[Issue] = [
+    Issue(
+        "energy",
+        "Gas and electricity prices for the melt shop",
+        "Melting and holding furnaces use about 60 % of our energy. Prices doubled in 2022 and are still "
+        "volatile; each 10 % rise costs roughly £85k a year that we cannot pass on to fixed-price contracts.",
+        "external",
+        "economic",
+        (),
+        "david",
+    ),
+    Issue(
+        "heat",
+        "Hotter summers in the melt shop",
+        "Met Office projections for South Yorkshire give more days above 30 °C. The melt shop already "
+        "reached 41 °C at the furnace platform in July 2025; operators had to rotate every 30 minutes and "
+        "two shifts were shortened.",
+        "external",
+        "environmental",
+        (),
+        "helen",
+        environmental_condition=True,
+        climate_related=True,
+    ),
+    Issue(
+        "river",
+        "Sheffield plant beside the River Don",
+        "The yard drains to surface water that reaches the Don 300 m downstream, and the site flooded in "
+        "2007. A spill in the yard or a flood reaching the oil store would pollute the river.",
+        "external",
+        "environmental",
+        ("14001",),
+        "priya",
+        environmental_condition=True,
+        climate_related=True,
+    ),
+    Issue(
+        "decarbonise",
+        "Customers want lower-carbon castings",
+        "Both automotive customers have net-zero targets for their supply chains and now ask for the carbon "
+        "footprint of each part and for recycled-content alloy. Suppliers who can show the data win the "
+        "next platforms.",
+        "external",
+        "opportunity",
+        (),
+        "helen",
+        effect="positive",
+    ),
+    Issue(
+        "ev",
+        "Move to electric vehicles",
+        "Sumps and engine brackets (35 % of sales) will decline after 2030; battery housings and motor "
+        "end-caps need thinner walls and tighter porosity limits than we cast today.",
+        "external",
+        "threat",
+        ("9001",),
+        "mark",
+        effect="mixed",
+    ),
+    Issue(
+        "regulation",
+        "More environmental regulation reaching the plant",
+        "Packaging extended producer responsibility, the F-gas phase-down affecting our chillers and the "
+        "next permit review will all add reporting and cost in the next three years.",
+        "external",
+        "legal",
+        ("14001",),
+        "priya",
+    ),
+    Issue(
+        "skills",
+        "Melt shop skills close to retirement",
+        "Two of our three senior melters retire within three years. Alloy and degassing know-how is in their "
+        "heads, not in work instructions, and local colleges no longer run a foundry course.",
+        "internal",
+        "weakness",
+        ("9001",),
+        "david",
+    ),
+    Issue(
+        "inspection",
+        "In-house X-ray and CMM inspection",
+        "Real-time X-ray for porosity and two CMMs let us release safety-relevant castings without sending "
+        "them out. Customer PPM of 180 is the best in our customers' casting panel.",
+        "internal",
+        "strength",
+        ("9001",),
+        "helen",
+        effect="positive",
+    ),
+    Issue(
+        "furnaces",
+        "Ageing gas-fired crucible furnaces",
+        "The four crucible furnaces are 25 years old and melt at about 1,350 kWh per tonne, well above "
+        "a modern induction furnace. Refractory repairs take them out of use for a week each year.",
+        "internal",
+        "technological",
+        (),
+        "tom",
+    ),
+]
+
+CLIMATE_RATIONALE = (
+    "Relevant. Hotter summers put the people at the furnaces under heat stress (41 °C on the furnace "
+    "platform in July 2025) and threaten output when shifts must be cut short. Melting is our largest cost "
+    "after metal, so the energy costs that climate policy and carbon prices drive affect whether we stay "
+    "competitive. Flood risk at Sheffield and our customers' carbon-reduction targets point the same way. "
+    "Followed up in the context issues, the risk register (heat stress, energy prices) and the 2026 "
+    "objectives."
+)
+
+
+@dataclass(frozen=True)
+class Need:
+    text: str
+    adopted: bool = True
+    becomes_obligation: bool = False
+    climate_related: bool = False
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Party:
+    key: str
+    name: str
+    origin: str
+    kind: str
+    description: str
+    needs: tuple[Need, ...]
+    standards: tuple[str, ...] = ()
+    climate_related: bool = False
+
+
+PARTIES: list[Party] = [
+    Party(
+        "customers",
+        "Automotive tier 1 customers",
+        "external",
+        "customer",
+        "Two tier 1 suppliers of powertrain and chassis modules; about 70 % of sales, under IATF 16949 "
+        "customer-specific requirements.",
+        (
+            Need("Parts to drawing with PPAP approval, delivered on time, rejects below 250 PPM."),
+            Need(
+                "A yearly carbon footprint for each part supplied and a plan to reduce it by 2030.",
+                becomes_obligation=True,
+                climate_related=True,
+                notes="In both supplier codes of conduct since 2025: a contractual commitment, so it goes on "
+                "the obligations register once the footprint method is agreed.",
+            ),
+            Need("Certification to ISO 14001 before the end of 2026."),
+        ),
+        climate_related=True,
+    ),
+    Party(
+        "agency",
+        "Environment Agency",
+        "external",
+        "regulator",
+        "Regulates the melt shop under its environmental permit and enforces waste law. Site inspector "
+        "visits about once a year.",
+        (
+            Need(
+                "Run the melt shop within the conditions of its environmental permit.",
+                becomes_obligation=True,
+            ),
+            Need(
+                "Keep to the waste duty of care: licensed carriers, correctly described waste, transfer "
+                "notes kept.",
+                becomes_obligation=True,
+            ),
+            Need("Report incidents that could pollute without delay and send the annual permit return."),
+        ),
+        standards=("14001",),
+    ),
+    Party(
+        "neighbours",
+        "Residents of Carlisle Street and Attercliffe",
+        "external",
+        "neighbour",
+        "About forty houses within 200 m of the Sheffield fettling shop and yard. Two noise complaints in "
+        "2025, both about early-morning deliveries.",
+        (
+            Need("No noisy work or lorry movements before 7 am or on Sundays."),
+            Need("No smoke or smell from the furnace stacks."),
+            Need(
+                "To hear from us before a change that could affect them, such as a new furnace.",
+                adopted=False,
+                notes="Not adopted as a requirement; we will write to them when the furnace project starts.",
+            ),
+        ),
+        standards=("14001",),
+    ),
+    Party(
+        "employees",
+        "Employees at both sites",
+        "internal",
+        "employee",
+        "140 people, about half on shifts; recognised union at Sheffield.",
+        (
+            Need(
+                "Bearable working temperatures in the melt shop in summer.",
+                climate_related=True,
+            ),
+            Need("Training and a route to skilled jobs: melter, setter, inspector."),
+        ),
+        climate_related=True,
+    ),
+    Party(
+        "owner",
+        "Ardent Industrial Holdings (parent company)",
+        "external",
+        "owner",
+        "Owns Northwind since 2021; approves the budget and capital spend over £50k.",
+        (
+            Need("Operating margin of at least 9 % and capital spending within the approved plan."),
+            Need(
+                "Quarterly group ESG return: energy use, Scope 1 and 2 emissions, waste to landfill.",
+                becomes_obligation=True,
+                climate_related=True,
+                notes="Group policy, binding on all subsidiaries: to be added to the obligations register.",
+            ),
+        ),
+        climate_related=True,
+    ),
+    Party(
+        "suppliers",
+        "Ingot, sand and waste suppliers",
+        "external",
+        "supplier",
+        "The aluminium ingot smelter, the sand and binder supplier, and our three licensed waste carriers.",
+        (
+            Need("Ingot forecasts three months ahead so that melt slots can be planned."),
+            Need("Waste segregated and labelled before collection, with the correct waste code."),
+            Need(
+                "Payment within 30 days.",
+                adopted=False,
+                notes="Our terms are 60 days; agreed 45 days with the ingot supplier only.",
+            ),
+        ),
+    ),
+]
+
+SCOPE_9001 = (
+    "Casting, machining, inspection and despatch of precision aluminium castings made to customer "
+    "drawings for the automotive and hydraulics industries, at the Sheffield plant and the Rotherham "
+    "warehouse."
+)
+SCOPE_14001 = (
+    "Casting, machining, inspection, storage and despatch of precision aluminium castings for the "
+    "automotive and hydraulics industries, at the Sheffield plant and the Rotherham warehouse."
+)
+PRODUCTS = (
+    "Gravity and low-pressure die castings in LM25 and LM6 alloys, 0.2 to 18 kg, machined and "
+    "inspected: gearbox housings, sumps, brackets, valve bodies."
+)
+BOUNDARIES = (
+    "Sheffield: the whole site at Unit 4, Carlisle Street East (melt shop, foundry, fettling, machine shop, "
+    "yard and offices). Rotherham: Bay 12, Parkgate Trade Park (warehouse and final inspection). Sales "
+    "staff working from home are included; the parent company's offices are not."
+)
+LIFECYCLE = (
+    "We control melting, casting, machining and waste at our sites. We influence the recycled content of "
+    "the ingot we buy, how our hauliers deliver, whether packaging comes back for reuse, and, through the "
+    "alloys and coatings our customers specify, how easily the parts are recycled at the end of the "
+    "vehicle's life. Design stays with the customer."
+)
+
+
+@dataclass(frozen=True)
+class Proc:
+    key: str
+    name: str
+    purpose: str
+    owner: str
+    inputs: str
+    outputs: str
+    criteria: str
+    kpis: str
+    sites: tuple[str, ...] = ()
+
+
+PROCESSES: list[Proc] = [
+    Proc(
+        "sales",
+        "Sales and contract review",
+        "Win work we can make well, and agree exactly what the customer needs before we accept it.",
+        "david",
+        "Enquiries, drawings, customer-specific requirements, forecasts.",
+        "Quotations, reviewed contracts, order book, delivery schedule.",
+        "Every new part number and drawing revision reviewed by engineering and quality before acceptance.",
+        "Quote turnaround under 5 days; on-time delivery above 96 %.",
+    ),
+    Proc(
+        "purchasing",
+        "Purchasing",
+        "Buy metal, materials and services from approved suppliers, on time and to specification.",
+        "david",
+        "Material requirements, approved supplier list, specifications.",
+        "Purchase orders, received and checked materials, supplier ratings.",
+        "Only approved suppliers used; every ingot lot has a certificate of analysis.",
+        "Supplier on-time delivery above 95 %; ingot certificates missing: none.",
+    ),
+    Proc(
+        "casting",
+        "Melting and casting",
+        "Turn ingot and returns into sound castings at the lowest energy per tonne.",
+        "tom",
+        "Ingot, returns, sand cores, production schedule.",
+        "Castings, dross and spent sand, melt records.",
+        "Melt chemistry and hydrogen within limits; die temperatures logged each shift.",
+        "Casting scrap below 2.5 %; kWh per tonne melted; metal yield.",
+        ("SHF",),
+    ),
+    Proc(
+        "machining",
+        "Machining",
+        "Machine castings to drawing in the CNC cells.",
+        "tom",
+        "Castings, programs, fixtures, tooling.",
+        "Machined parts, swarf, spent coolant.",
+        "First-off approved before each batch; SPC on critical bores.",
+        "Machining scrap below 1 %; OEE above 70 %.",
+        ("SHF",),
+    ),
+    Proc(
+        "inspection",
+        "Inspection and release",
+        "Make sure only conforming parts leave us.",
+        "helen",
+        "Machined parts, control plans, X-ray and CMM programs.",
+        "Released parts, certificates of conformity, nonconformity reports.",
+        "Release only against a complete route card and inspection record.",
+        "Customer PPM below 250; escapes: none.",
+        ("SHF", "ROT"),
+    ),
+    Proc(
+        "maintenance",
+        "Maintenance",
+        "Keep furnaces, die-casting cells, CNC machines and the building safe and available.",
+        "tom",
+        "Maintenance plan, breakdown calls, spare parts.",
+        "Available equipment, maintenance records, waste oil.",
+        "Planned maintenance done in the week it falls due.",
+        "Planned maintenance on time above 90 %; breakdown hours per month.",
+    ),
+    Proc(
+        "environment",
+        "Waste and environmental management",
+        "Keep our permit and consents, handle waste within the law and cut energy, sand and water use.",
+        "priya",
+        "Waste from every process, meter readings, permit and consent conditions.",
+        "Waste transfer notes, permit returns, energy and waste figures, compliance evaluations.",
+        "No breach of permit or consent; every waste movement documented.",
+        "Foundry sand recycled above 60 %; kWh per tonne; water per tonne.",
+    ),
+    Proc(
+        "review",
+        "Management review",
+        "Let the directors judge whether the management system works and decide what to change.",
+        "mark",
+        "Performance figures, audit results, compliance status, risks, customer feedback.",
+        "Decisions, objectives, resources, actions.",
+        "Held twice a year with every input of both standards covered.",
+        "Actions from the review completed on time.",
+    ),
+]
+
+# (from, to, what flows)
+INTERACTIONS: list[tuple[str, str, str]] = [
+    ("sales", "purchasing", "Confirmed orders and material requirements"),
+    ("sales", "casting", "Production schedule from the order book"),
+    ("purchasing", "casting", "Ingot, sand and binders from approved suppliers"),
+    ("casting", "machining", "Fettled and heat-treated castings"),
+    ("machining", "inspection", "Machined parts with their route cards"),
+    ("inspection", "sales", "Released parts and certificates of conformity for delivery"),
+    ("maintenance", "casting", "Furnaces and die-casting cells fit for use"),
+    ("casting", "environment", "Spent sand, dross, and furnace fuel and emissions data"),
+    ("environment", "review", "Waste, energy and compliance figures"),
+    ("inspection", "review", "PPM, scrap and complaint figures"),
+]
+
+
+@dataclass(frozen=True)
+class Post:
+    title: str
+    responsibilities: str
+    authorities: str
+    holders: tuple[str, ...]
+    reports_to: str | None = None
+
+
+ROLES: list[Post] = [
+    Post(
+        "Managing director",
+        "Accountable for the effectiveness of the management system; sets the policy and objectives; "
+        "chairs the management review.",
+        "Approves budgets, capital spending and the policy.",
+        ("mark",),
+    ),
+    Post(
+        "QHSE manager",
+        "Runs the integrated management system day to day; reports its performance, including "
+        "environmental performance, to the managing director; owns the risk register.",
+        "Can stop the release of any part; can stop work that breaches the permit or endangers people.",
+        ("helen",),
+        reports_to="Managing director",
+    ),
+    Post(
+        "Operations director",
+        "Delivers production, purchasing and maintenance to plan; provides the people and equipment the "
+        "system needs at both sites.",
+        "Approves suppliers, overtime and spending within the operations budget.",
+        ("david",),
+        reports_to="Managing director",
+    ),
+    Post(
+        "Shift leader",
+        "Runs the shift to the control plans; records melt and inspection data; responds first to spills "
+        "and other emergencies on shift.",
+        "Can quarantine suspect material and stop a machine or furnace.",
+        ("tom", "jenny"),
+        reports_to="Operations director",
+    ),
+    Post(
+        "Internal auditor",
+        "Plans and carries out internal audits under the audit programme; reports findings within five "
+        "working days.",
+        "Access to every area, record and person needed for the audit.",
+        ("helen", "sam"),
+        reports_to="QHSE manager",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    key: str
+    title: str
+    source_reference: str
+    issuer: str
+    summary: str
+    activities: str
+    sites: tuple[str, ...]
+    months: int = 12
+    first_due_days: int = 365
+    from_need: str = ""  # text of the party requirement it comes from
+
+
+OBLIGATIONS: list[Obligation] = [
+    Obligation(
+        "permit",
+        "Environmental permit for the melt shop",
+        "Environmental permit EPR/NB3471KQ (non-ferrous metal melting)",
+        "Environment Agency",
+        "Melt only the alloys and tonnages the permit allows, keep the furnace fume extraction working, have "
+        "the stack tested for particulates every year, keep an accident plan, and send the annual return "
+        "by the end of January.",
+        "Melting, holding and degassing at the Sheffield melt shop.",
+        ("SHF",),
+        from_need="Run the melt shop within the conditions of its environmental permit.",
+    ),
+    Obligation(
+        "duty",
+        "Waste duty of care",
+        "Environmental Protection Act 1990, section 34, and its code of practice",
+        "Environment Agency",
+        "Give waste only to carriers and sites that hold the right licence, describe each waste correctly "
+        "with its code, stop it escaping while we hold it, and keep the transfer notes for two years "
+        "(three for hazardous waste).",
+        "Every waste stream at both sites: sand, dross, swarf, coolant, oily rags, packaging.",
+        (),
+        from_need="Keep to the waste duty of care: licensed carriers, correctly described waste, transfer "
+        "notes kept.",
+    ),
+    Obligation(
+        "effluent",
+        "Trade effluent consent for the parts washers",
+        "Trade effluent consent TE/2019/0442",
+        "Yorkshire Water",
+        "Wash water from the two parts washers may go to the foul sewer up to 6 m³ a day, with oil and "
+        "solids below the limits in the consent; we sample it every quarter and report the volumes.",
+        "Parts washing and die cooling at Sheffield.",
+        ("SHF",),
+        first_due_days=-18,
+    ),
+    Obligation(
+        "fgas",
+        "F-gas rules for the process chillers",
+        "Fluorinated Greenhouse Gases Regulations 2015 (as amended)",
+        "Environment Agency",
+        "The two chillers hold R410A above the threshold: leak checks by a certified engineer every "
+        "twelve months, a record of refrigerant added or recovered, and recovery only by a certified "
+        "company.",
+        "Die and machine cooling chillers at Sheffield.",
+        ("SHF",),
+        first_due_days=60,
+    ),
+    Obligation(
+        "packaging",
+        "Packaging regulations",
+        "Packaging extended producer responsibility regulations (England)",
+        "Department for Environment, Food & Rural Affairs",
+        "As a company handling more than 50 tonnes of packaging a year, record the packaging we supply with "
+        "our parts by material, report it twice a year and pay the fees due.",
+        "Packing parts for delivery at Rotherham.",
+        ("ROT",),
+        first_due_days=150,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class AspectSpec:
+    key: str
+    activity: str
+    aspect: str
+    impact: str
+    scores: tuple[int, int, int, int, int]  # severity, probability, extent, legal, concern
+    existing_controls: str
+    owner: str
+    sites: tuple[str, ...]
+    condition: str = "normal"
+    lifecycle_stage: str = "production"
+    obligations: tuple[str, ...] = ()
+
+
+ASPECTS: list[AspectSpec] = [
+    AspectSpec(
+        "energy",
+        "Melting and holding aluminium",
+        "Gas and electricity used by the furnaces",
+        "Greenhouse gas emissions and use of fossil fuels",
+        (4, 5, 3, 2, 3),
+        "Furnace lids kept closed; holding furnaces turned down at weekends; monthly meter readings.",
+        "tom",
+        ("SHF",),
+    ),
+    AspectSpec(
+        "sand",
+        "Core making and shake-out",
+        "Spent foundry sand sent off site",
+        "Landfill space used; dust if stored uncovered",
+        (3, 5, 2, 3, 2),
+        "Covered sand bay; about 40 % recovered by Yorkshire Sand Recovery, the rest landfilled.",
+        "priya",
+        ("SHF",),
+        obligations=("duty",),
+    ),
+    AspectSpec(
+        "emissions",
+        "Melting and degassing",
+        "Fume and particulates from the furnace stacks",
+        "Local air quality; smell for the neighbours",
+        (3, 4, 2, 4, 3),
+        "Fume extraction with bag filter; annual stack test; filter pressure checked each shift.",
+        "tom",
+        ("SHF",),
+        obligations=("permit",),
+    ),
+    AspectSpec(
+        "spill",
+        "Hydraulic power packs of the die-casting cells",
+        "Burst hose spilling hydraulic oil",
+        "Oil reaching the yard drain and the River Don",
+        (4, 1, 2, 2, 2),
+        "Drip trays under the power packs; spill kits at each cell; hoses changed every two years.",
+        "tom",
+        ("SHF",),
+        condition="emergency",
+    ),
+    AspectSpec(
+        "noise",
+        "Fettling, shot blasting and deliveries",
+        "Noise at the site boundary",
+        "Disturbance to the houses on Carlisle Street",
+        (2, 3, 1, 2, 3),
+        "Fettling shop doors shut after 6 pm; no deliveries before 7 am since the 2025 complaints.",
+        "tom",
+        ("SHF",),
+    ),
+    AspectSpec(
+        "water",
+        "Die cooling and parts washing",
+        "Mains water use and wash water to the foul sewer",
+        "Use of water; oil and solids in the sewer",
+        (2, 4, 1, 1, 1),
+        "Closed-loop die cooling; washer water filtered and skimmed before discharge.",
+        "priya",
+        ("SHF",),
+        obligations=("effluent",),
+    ),
+    AspectSpec(
+        "packaging",
+        "Packing parts for delivery",
+        "Cardboard, film and timber pallets sent to customers",
+        "Use of materials and waste at the customer",
+        (2, 4, 2, 1, 1),
+        "Returnable stillages with one customer; cardboard baled for recycling.",
+        "jenny",
+        ("ROT",),
+        lifecycle_stage="transport",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class RiskSpec:
+    title: str
+    description: str
+    standards: tuple[str, ...]
+    source: tuple[str, str] | None  # ("issue" | "party" | "process" | "aspect", key)
+    likelihood: int
+    consequence: int
+    owner: str
+    creator: str
+    review_days: int
+    kind: str = "risk"
+    cause: str = ""
+    effect: str = ""
+    existing_controls: str = ""
+    treatment: str = ""
+    residual: tuple[int, int] | None = None
+    action: tuple[str, str, int, str] | None = None  # title, owner, due in days, priority
+    treated: bool = False
+
+
+RISKS: list[RiskSpec] = [
+    RiskSpec(
+        "Customers move platforms to suppliers with product carbon data",
+        "Both tier 1 customers will score suppliers on carbon data from the 2027 sourcing rounds.",
+        ("9001", "14001"),
+        ("party", "customers"),
+        3,
+        4,
+        "helen",
+        "helen",
+        -6,  # the review is overdue: it shows in Helen's work
+        cause="No footprint method; energy and material data not collected per part.",
+        effect="Lost quotes for the battery-housing platforms; about £2m of sales at risk.",
+        existing_controls="Site energy and waste figures collected monthly.",
+        treatment="mitigate",
+        residual=(2, 4),
+        action=("Calculate the carbon footprint of the ten highest-volume parts", "helen", 75, "high"),
+    ),
+    RiskSpec(
+        "Energy price rise makes castings unprofitable",
+        "",
+        ("9001", "14001"),
+        ("issue", "energy"),
+        4,
+        4,
+        "david",
+        "david",
+        90,
+        cause="Gas and electricity bought on short contracts; inefficient crucible furnaces.",
+        effect="Margin on fixed-price contracts falls below the parent company's target.",
+        existing_controls="Energy surcharge clause in new contracts since 2024.",
+        treatment="mitigate",
+        residual=(3, 4),
+        action=("Fix 70 % of next year's gas volume on a forward contract", "david", 30, "medium"),
+    ),
+    RiskSpec(
+        "Heat stress at the furnaces during heatwaves",
+        "",
+        ("9001",),
+        ("issue", "heat"),
+        3,
+        3,
+        "tom",
+        "helen",
+        120,
+        cause="Melt shop above 35 °C on hot days; no cooling at the furnace platform.",
+        effect="Operator mistakes in pouring, shortened shifts, late deliveries.",
+        existing_controls="Job rotation every 30 minutes above 32 °C; cool drinking water at the platform.",
+        treatment="mitigate",
+        residual=(2, 3),
+        action=("Install spot coolers and reflective screens at the furnace platform", "tom", 45, "high"),
+    ),
+    RiskSpec(
+        "Hydraulic oil reaches the River Don",
+        "",
+        ("14001",),
+        ("aspect", "spill"),
+        2,
+        5,
+        "priya",
+        "priya",
+        150,
+        cause="Burst hose on a die-casting cell during a night shift; yard drain not covered.",
+        effect="Pollution of the river, Environment Agency enforcement, clean-up cost.",
+        existing_controls="Drip trays and spill kits at each cell; new bund for the coolant store.",
+        treatment="mitigate",
+        residual=(1, 5),
+        treated=True,
+    ),
+    RiskSpec(
+        "Porous castings escape to the customer",
+        "",
+        ("9001",),
+        ("process", "inspection"),
+        3,
+        4,
+        "helen",
+        "helen",
+        60,
+        cause="X-ray sampling plan based on batches, not on the cavity that causes the porosity.",
+        effect="Rejects at the customer's machining line, 8D, possible controlled shipping.",
+        existing_controls="100 % X-ray on safety parts; sampling on the rest.",
+    ),
+    RiskSpec(
+        "Single source for aluminium ingot",
+        "",
+        ("9001",),
+        ("party", "suppliers"),
+        2,
+        4,
+        "david",
+        "david",
+        180,
+        cause="One smelter qualified for LM25 with the customers.",
+        effect="Production stops within two weeks if the smelter cannot deliver.",
+        existing_controls="Three weeks of ingot stock at Sheffield.",
+        treatment="accept",
+    ),
+    RiskSpec(
+        "Melting know-how lost when senior melters retire",
+        "",
+        ("9001",),
+        ("issue", "skills"),
+        4,
+        3,
+        "david",
+        "helen",
+        90,
+        cause="Know-how not written down; no apprentices in the melt shop.",
+        effect="More scrap and gas porosity after 2027.",
+    ),
+    RiskSpec(
+        "Recycled-content alloy for lower-carbon castings",
+        "Offer a secondary LM25 alloy with 80 % recycled content to the automotive customers.",
+        ("9001", "14001"),
+        ("issue", "decarbonise"),
+        3,
+        4,
+        "helen",
+        "helen",
+        120,
+        kind="opportunity",
+        treatment="pursue",
+    ),
+    RiskSpec(
+        "Reclaim foundry sand on site",
+        "A thermal sand reclaimer would reuse most of the sand instead of sending it away.",
+        ("14001",),
+        ("aspect", "sand"),
+        3,
+        3,
+        "priya",
+        "priya",
+        150,
+        kind="opportunity",
+        treatment="pursue",
+        action=("Get two quotations and a payback case for a sand reclaimer", "priya", 60, "medium"),
+    ),
+]
+
+
+def _standards() -> dict[str, Any]:
+    from integrum.standards.models import Standard
+
+    found = {
+        s.code.removeprefix("ISO "): s
+        for s in Standard.objects.filter(code__in=["ISO 9001", "ISO 14001"], edition="2015")
+    }
+    if len(found) < 2:
+        raise CommandError("The standards library lacks ISO 9001:2015 or ISO 14001:2015.")
+    return found
+
+
+def seed_registers(organisation: Organisation, users: dict[str, User], today: datetime.date) -> None:
+    """Northwind's planning registers: context, parties, scopes, processes, roles, obligations,
+    aspects and risks, each linked where the standards link them."""
+    sites = {site.code: site for site in Site.objects.filter(organisation=organisation)}
+    standards = _standards()
+    sources: dict[tuple[str, str], Any] = {}
+    sources.update(_seed_context(organisation, users, today, standards))
+    obligations = _seed_obligations(organisation, users, today, sites)
+    _seed_scopes(organisation, users, sites, standards)
+    sources.update(_seed_processes(organisation, users, sites))
+    sources.update(_seed_aspects(organisation, users, sites, obligations))
+    _seed_evaluations(users, today, obligations)
+    _seed_risks(organisation, users, today, standards, sources)
+
+
+def _seed_context(
+    organisation: Organisation, users: dict[str, User], today: datetime.date, standards: dict[str, Any]
+) -> dict[tuple[str, str], Any]:
+    from integrum.context.services import (
+        climate_determination_set,
+        context_issue_create,
+        interested_party_create,
+        party_requirement_create,
+    )
+
+    made: dict[tuple[str, str], Any] = {}
+    helen = users["helen"]
+    with acting_as(helen):
+        for spec in ISSUES:
+            made[("issue", spec.key)] = context_issue_create(
+                organisation=organisation,
+                title=spec.title,
+                description=spec.description,
+                origin=spec.origin,
+                category=spec.category,
+                standards=[standards[code] for code in spec.standards],
+                effect=spec.effect,
+                environmental_condition=spec.environmental_condition,
+                climate_related=spec.climate_related,
+                owner=users[spec.owner],
+                review_date=today + datetime.timedelta(days=spec.review_days),
+            )
+        climate_determination_set(
+            organisation=organisation,
+            relevant=True,
+            rationale=CLIMATE_RATIONALE,
+            decided_by=helen,
+            decided_on=today - datetime.timedelta(days=10),
+        )
+        for party in PARTIES:
+            record = interested_party_create(
+                organisation=organisation,
+                name=party.name,
+                origin=party.origin,
+                kind=party.kind,
+                description=party.description,
+                climate_related=party.climate_related,
+                standards=[standards[code] for code in party.standards],
+            )
+            made[("party", party.key)] = record
+            for need in party.needs:
+                party_requirement_create(
+                    party=record,
+                    text=need.text,
+                    adopted=need.adopted,
+                    becomes_obligation=need.becomes_obligation,
+                    climate_related=need.climate_related,
+                    notes=need.notes,
+                )
+    return made
+
+
+def _seed_obligations(
+    organisation: Organisation, users: dict[str, User], today: datetime.date, sites: dict[str, Site]
+) -> dict[str, Any]:
+    from integrum.context.models import PartyRequirement
+    from integrum.environment.models import ComplianceObligation
+    from integrum.environment.services import (
+        obligation_create,
+        obligation_from_requirement,
+        obligation_update,
+    )
+
+    priya = users["priya"]
+    made: dict[str, ComplianceObligation] = {}
+    with acting_as(priya):
+        for spec in OBLIGATIONS:
+            details: dict[str, Any] = {
+                "source_reference": spec.source_reference,
+                "jurisdiction": "England",
+                "issuer": spec.issuer,
+                "summary": spec.summary,
+                "activities": spec.activities,
+                "evaluation_frequency_months": spec.months,
+            }
+            if spec.from_need:
+                # One step from the Environment Agency's requirement, then written up properly.
+                requirement = PartyRequirement.objects.get(organisation=organisation, text=spec.from_need)
+                obligation = obligation_from_requirement(requirement=requirement, user=priya)
+                obligation = obligation_update(
+                    obligation=obligation,
+                    version=obligation.version,
+                    sites=[sites[code] for code in spec.sites],
+                    title=spec.title,
+                    kind=ComplianceObligation.Kind.LEGAL,
+                    **details,
+                )
+            else:
+                obligation = obligation_create(
+                    organisation=organisation,
+                    title=spec.title,
+                    sites=[sites[code] for code in spec.sites],
+                    first_evaluation_due=today + datetime.timedelta(days=spec.first_due_days),
+                    kind=ComplianceObligation.Kind.LEGAL,
+                    owner=priya,
+                    **details,
+                )
+            made[spec.key] = obligation
+    return made
+
+
+def _seed_scopes(
+    organisation: Organisation, users: dict[str, User], sites: dict[str, Site], standards: dict[str, Any]
+) -> None:
+    from integrum.context.services import scope_create, scope_exclusion_add
+    from integrum.standards.models import Clause
+
+    both = [sites["SHF"], sites["ROT"]]
+    with acting_as(users["helen"]):
+        quality = scope_create(
+            organisation=organisation,
+            standard=standards["9001"],
+            statement=SCOPE_9001,
+            sites=both,
+            products_services=PRODUCTS,
+            boundaries=BOUNDARIES,
+        )
+        design = Clause.objects.filter(standard=standards["9001"], number="8.3").first()
+        if design is not None:
+            scope_exclusion_add(scope=quality, clause=design, justification=NO_DESIGN)
+        scope_create(
+            organisation=organisation,
+            standard=standards["14001"],
+            statement=SCOPE_14001,
+            sites=both,
+            products_services=PRODUCTS,
+            lifecycle=LIFECYCLE,
+            boundaries=BOUNDARIES,
+        )
+
+
+def _seed_processes(
+    organisation: Organisation, users: dict[str, User], sites: dict[str, Site]
+) -> dict[tuple[str, str], Any]:
+    from integrum.context.models import OrganisationalRole
+    from integrum.context.services import organisational_role_create, process_create, process_interaction_add
+
+    made: dict[tuple[str, str], Any] = {}
+    with acting_as(users["helen"]):
+        for spec in PROCESSES:
+            made[("process", spec.key)] = process_create(
+                organisation=organisation,
+                name=spec.name,
+                purpose=spec.purpose,
+                owner=users[spec.owner],
+                inputs=spec.inputs,
+                outputs=spec.outputs,
+                criteria=spec.criteria,
+                kpis=spec.kpis,
+                sites=[sites[code] for code in spec.sites],
+            )
+        for source, target, flows in INTERACTIONS:
+            process_interaction_add(
+                from_process=made[("process", source)], to_process=made[("process", target)], flows=flows
+            )
+        roles: dict[str, OrganisationalRole] = {}
+        for post in ROLES:
+            roles[post.title] = organisational_role_create(
+                organisation=organisation,
+                title=post.title,
+                responsibilities=post.responsibilities,
+                authorities=post.authorities,
+                reports_to=roles[post.reports_to] if post.reports_to else None,
+                holders=[users[key] for key in post.holders],
+            )
+    return made
+
+
+def _seed_aspects(
+    organisation: Organisation, users: dict[str, User], sites: dict[str, Site], obligations: dict[str, Any]
+) -> dict[tuple[str, str], Any]:
+    from integrum.environment.services import aspect_create, aspect_score, significance_method_current
+
+    made: dict[tuple[str, str], Any] = {}
+    priya = users["priya"]
+    with acting_as(priya):
+        method = significance_method_current(organisation)
+        keys = method.criterion_keys
+        for spec in ASPECTS:
+            aspect = aspect_create(
+                organisation=organisation,
+                activity=spec.activity,
+                aspect=spec.aspect,
+                impact=spec.impact,
+                sites=[sites[code] for code in spec.sites],
+                obligations=[obligations[key] for key in spec.obligations],
+                condition=spec.condition,
+                lifecycle_stage=spec.lifecycle_stage,
+                existing_controls=spec.existing_controls,
+                owner=users[spec.owner],
+            )
+            aspect_score(aspect, scores=dict(zip(keys, spec.scores, strict=True)), method=method, user=priya)
+            made[("aspect", spec.key)] = aspect
+    return made
+
+
+def _seed_evaluations(users: dict[str, User], today: datetime.date, obligations: dict[str, Any]) -> None:
+    """The permit was found compliant, the duty of care only partly (its action is raised at once);
+    the trade effluent evaluation is overdue from its first scheduling."""
+    from integrum.environment.services import evaluation_complete, evaluation_update
+
+    results = [
+        (
+            "permit",
+            "compliant",
+            9,
+            "Annual return sent on 24 January. Stack test of March: particulates at a third of the limit. "
+            "Shift records show the bag filter pressure checked every shift. The inspector's letter after "
+            "the April visit lists no breaches.",
+        ),
+        (
+            "duty",
+            "partly",
+            4,
+            "Sampled twelve transfer notes from the last six months: all three carriers hold current "
+            "licences (checked on the public register). Three notes for oily rags have no waste code, and "
+            "aluminium swarf from cell 3 was found in the general waste skip.",
+        ),
+    ]
+    priya = users["priya"]
+    with acting_as(priya):
+        for key, result, days_ago, evidence in results:
+            evaluation = obligations[key].evaluations.get()
+            # Brought forward from the default date a year out: done as soon as the register existed.
+            evaluation_update(
+                evaluation=evaluation,
+                version=evaluation.version,
+                due_date=today - datetime.timedelta(days=days_ago - 2),
+            )
+            evaluation_complete(
+                evaluation=evaluation,
+                result=result,
+                evidence=evidence,
+                user=priya,
+                evaluated_on=today - datetime.timedelta(days=days_ago),
+            )
+
+
+def _seed_risks(
+    organisation: Organisation,
+    users: dict[str, User],
+    today: datetime.date,
+    standards: dict[str, Any],
+    sources: dict[tuple[str, str], Any],
+) -> None:
+    from integrum.risks.services import risk_action_raise, risk_create, risk_transition
+
+    for spec in RISKS:
+        with acting_as(users[spec.creator]):
+            risk = risk_create(
+                organisation=organisation,
+                created_by=users[spec.creator],
+                kind=spec.kind,
+                title=spec.title,
+                description=spec.description,
+                standards=[standards[code] for code in spec.standards],
+                source=sources[spec.source] if spec.source else None,
+                inherent_likelihood=spec.likelihood,
+                inherent_consequence=spec.consequence,
+                cause=spec.cause,
+                effect=spec.effect,
+                existing_controls=spec.existing_controls,
+                treatment=spec.treatment,
+                residual_likelihood=spec.residual[0] if spec.residual else None,
+                residual_consequence=spec.residual[1] if spec.residual else None,
+                owner=users[spec.owner],
+                review_date=today + datetime.timedelta(days=spec.review_days),
+            )
+        with acting_as(users[spec.owner]):
+            if spec.action is not None:
+                title, owner, due_days, priority = spec.action
+                risk_action_raise(
+                    risk=risk,
+                    created_by=users[spec.owner],
+                    title=title,
+                    owner=users[owner],
+                    due_date=today + datetime.timedelta(days=due_days),
+                    priority=priority,
+                )
+            if spec.treated:
+                risk_transition(risk=risk, to="treated")
+
+
+REGISTER_MODELS = (
+    "context.ContextIssue",
+    "context.InterestedParty",
+    "context.Scope",
+    "context.Process",
+    "risks.Risk",
+    "environment.Aspect",
+    "environment.ComplianceObligation",
+)
+
+
+@transaction.atomic
+def add_registers_to(northwind: Organisation) -> bool:
+    """Give a demo made before the planning registers its registers; False when any of them has
+    content already (ours, or the user's own, which we do not mix demo data into)."""
+    from django.apps import apps
+
+    for label in REGISTER_MODELS:
+        if apps.get_model(label).objects.filter(organisation=northwind).exists():
+            return False
+    seed_registers(northwind, _ensure_users(), timezone.localdate())
     return True
 
 

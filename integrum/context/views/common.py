@@ -1,0 +1,89 @@
+"""Pieces every context register page shares: list with export, detail with history, delete."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+
+from integrum.core.models import ObjectChange
+from integrum.core.permissions import MANAGE, WRITE
+from integrum.core.relations import related_to
+from integrum.core.tabular import export_response
+from integrum.core.views import ObjectDetailView, ObjectListView, ObjectMixin
+
+
+def error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def history_of(obj: Any) -> QuerySet[ObjectChange]:
+    return ObjectChange.objects.for_object(obj).select_related("content_type")[:50]
+
+
+class VisibleOr404(ObjectMixin):
+    """An id the user may not see answers 404 whatever the method, never 405 first."""
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.get_object()
+        return super().http_method_not_allowed(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class RegisterListView(ObjectListView):
+    """A register's list: filters, sorting, and export of the filtered list (?export=xlsx or csv)."""
+
+    spec_class: ClassVar[Any] = None  # the register's `tabular` spec, for export
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["can_write"] = self.can(WRITE)
+        context["can_manage"] = self.can(MANAGE)
+        return context
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        fmt = request.GET.get("export")
+        if fmt in ("xlsx", "csv") and self.spec_class is not None:
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str) -> HttpResponse:
+        filterset = self.filterset_class(self.request.GET, queryset=self.get_queryset(), request=self.request)
+        rows = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+        return export_response(self.spec_class(), rows.iterator(chunk_size=2000), fmt)
+
+
+class RegisterDetailView(VisibleOr404, ObjectDetailView):
+    """A record with its history and the records of apps to the right that relate to it (risks, …)."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["history"] = history_of(self.object)
+        context["related"] = related_to(self.object, self.request.user)
+        context["can_manage"] = self.can(MANAGE)
+        return context
+
+
+class RegisterDeleteView(VisibleOr404, View):
+    """POST only, managers: the register's delete service, then back to the list."""
+
+    required_role = MANAGE
+    service: ClassVar[Any]
+    keyword: ClassVar[str]
+    list_url: ClassVar[str]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object()
+        label = str(obj)
+        try:
+            type(self).service(**{self.keyword: obj})
+        except ValidationError as error:
+            messages.error(request, f"{label} was not deleted. {error_text(error)}")
+            return redirect(obj)
+        messages.success(request, f"Deleted {label}.")
+        return redirect(reverse(self.list_url))
