@@ -308,6 +308,8 @@ class ComplianceEvaluation(OrganisationOwned, VersionedModel):
         ]
         indexes = [
             models.Index(fields=["organisation", "status", "due_date"], name="evaluation_status_due"),
+            # The list's default order (latest due first) reads this index and stops after a page.
+            models.Index(fields=["organisation", "due_date", "number"], name="evaluation_due"),
             models.Index(fields=["evaluator", "status", "due_date"], name="evaluation_evaluator_due"),
         ]
 

@@ -125,19 +125,23 @@ def test_it_gives_the_demo_actions_of_every_status_from_gaps_and_elsewhere(
 ) -> None:
     from integrum.actions.models import Action
     from integrum.assessments.models import AssessmentItem
+    from integrum.environment.models import ComplianceEvaluation
+    from integrum.risks.models import Risk
 
     run_demo(settings, tmp_path)
     northwind = Organisation.objects.get(slug=DEMO_SLUG)
     actions = list(Action.objects.filter(organisation=northwind))
-    assert 10 <= len(actions) <= 15
+    # From the gap analysis, the risk register and a failed evaluation of compliance, and on their own.
+    assert 10 <= len(actions) <= 20
     assert {a.status for a in actions} == set(Action.Status.values)
     assert all(a.outcome for a in actions if a.status == Action.Status.DONE)
     assert len({a.owner_id for a in actions}) >= 4
     assert len({a.priority for a in actions}) >= 3
     assert Action.objects.filter(organisation=northwind).overdue().count() >= 2
-    from_gaps = [a for a in actions if a.source_type is not None]
-    assert 3 <= len(from_gaps) < len(actions)
-    assert all(isinstance(a.source, AssessmentItem) for a in from_gaps)
+    raised = [a for a in actions if a.source_type is not None]
+    assert 3 <= len(raised) < len(actions)
+    assert all(isinstance(a.source, AssessmentItem | Risk | ComplianceEvaluation) for a in raised)
+    assert sum(isinstance(a.source, AssessmentItem) for a in raised) >= 3
 
     # Written through the services by the people themselves, so the change log tells the story.
     changes = ObjectChange.objects.filter(organisation_id=northwind.pk)

@@ -854,7 +854,10 @@ class Command(BaseCommand):
             if add_registers_to(northwind):
                 added.append("its planning registers")
             if added:
-                self.stdout.write(f"The demo organisation exists already; added {' and '.join(added)}.")
+                were = "was" if added == ["its document register"] else "were"
+                self.stdout.write(
+                    f"The demo organisation exists already; {' and '.join(added)} {were} added."
+                )
             else:
                 self.stdout.write("The demo organisation exists already: nothing to add.")
         else:
