@@ -5,12 +5,8 @@ from typing import Any
 from django import forms
 
 from integrum.actions.models import Action
-from integrum.core.forms import OrganisationForm
+from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import Site, User
-
-
-def members_of(organisation: Any) -> Any:
-    return User.objects.filter(memberships__organisation=organisation).order_by("first_name", "last_name")
 
 
 class ActionForm(OrganisationForm):

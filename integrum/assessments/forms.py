@@ -4,10 +4,9 @@ from typing import Any
 
 from django import forms
 
-from integrum.actions.forms import members_of
 from integrum.actions.models import Action
 from integrum.assessments.models import Assessment, AssessmentItem
-from integrum.core.forms import OrganisationForm
+from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import Site
 from integrum.standards.models import Standard
 

@@ -15,13 +15,9 @@ from integrum.context.models import (
     Scope,
     ScopeExclusion,
 )
-from integrum.core.forms import OrganisationForm
+from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import Site, User
 from integrum.standards.models import Clause, Standard
-
-
-def members_of(organisation: Any) -> Any:
-    return User.objects.filter(memberships__organisation=organisation).order_by("first_name", "last_name")
 
 
 def rows(n: int) -> forms.Textarea:

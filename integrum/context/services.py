@@ -22,8 +22,9 @@ from integrum.context.models import (
     Scope,
     ScopeExclusion,
 )
-from integrum.core.models import Membership, Organisation, Site, User
+from integrum.core.models import Organisation, User
 from integrum.core.numbering import format_reference, next_number
+from integrum.core.validation import check_member, check_members, check_sites
 from integrum.standards.models import Clause, Standard
 
 # Reference prefixes per register: CI-001, IP-001, PR-001, ROL-001.
@@ -38,28 +39,6 @@ PADDING = 3
 
 
 # --- Checks ----------------------------------------------------------------------------------
-
-
-def _check_member(organisation: Organisation, user: User | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(organisation=organisation, user=user).exists():
-        raise ValidationError({field: f"{user} is not a member of {organisation}."})
-
-
-def _check_members(organisation: Organisation, users: list[User], field: str) -> None:
-    ids = {user.pk for user in users}
-    members = set(
-        Membership.objects.filter(organisation=organisation, user_id__in=ids).values_list(
-            "user_id", flat=True
-        )
-    )
-    strangers = [str(user) for user in users if user.pk not in members]
-    if strangers:
-        raise ValidationError({field: f"{', '.join(strangers)} is not a member of {organisation}."})
-
-
-def _check_sites(organisation: Organisation, sites: list[Site]) -> None:
-    if any(site.organisation_id != organisation.pk for site in sites):
-        raise ValidationError({"sites": "Choose sites of the organisation."})
 
 
 def _check_standards(standards: list[Standard]) -> None:
@@ -124,7 +103,7 @@ ISSUE_FIELDS = {
 
 
 def _check_issue(issue: ContextIssue, m2m: dict[str, list[Any]]) -> None:
-    _check_member(issue.organisation, issue.owner, "owner")
+    check_member(issue.organisation, issue.owner, "owner")
     _check_standards(m2m.get("standards", []))
 
 
@@ -163,7 +142,7 @@ def climate_determination_set(
         raise ValidationError({"rationale": "Say why climate change is, or is not, relevant."})
     if relevant not in (True, False):
         raise ValidationError({"relevant": "Say whether climate change is relevant: yes or no."})
-    _check_member(organisation, decided_by, "decided_by")
+    check_member(organisation, decided_by, "decided_by")
     determination = ClimateDetermination.objects.filter(organisation=organisation).first()
     if determination is None:
         determination = ClimateDetermination(organisation=organisation)
@@ -248,7 +227,7 @@ SCOPE_FIELDS = {"statement", "sites", "products_services", "lifecycle", "boundar
 def _check_scope(scope: Scope, m2m: dict[str, list[Any]]) -> None:
     if not (scope.statement or "").strip():
         raise ValidationError({"statement": "Write the scope statement."})
-    _check_sites(scope.organisation, m2m.get("sites", []))
+    check_sites(scope.organisation, m2m.get("sites", []))
 
 
 @transaction.atomic
@@ -322,8 +301,8 @@ PROCESS_FIELDS = {
 
 
 def _check_process(process: Process, m2m: dict[str, list[Any]]) -> None:
-    _check_member(process.organisation, process.owner, "owner")
-    _check_sites(process.organisation, m2m.get("sites", []))
+    check_member(process.organisation, process.owner, "owner")
+    check_sites(process.organisation, m2m.get("sites", []))
 
 
 @transaction.atomic
@@ -387,7 +366,7 @@ ROLE_FIELDS = {"title", "responsibilities", "authorities", "reports_to", "holder
 
 
 def _check_role(role: OrganisationalRole, m2m: dict[str, list[Any]]) -> None:
-    _check_members(role.organisation, m2m.get("holders", []), "holders")
+    check_members(role.organisation, m2m.get("holders", []), "holders")
     _check_standards(m2m.get("standards", []))
     boss = role.reports_to
     if boss is None:

@@ -4,8 +4,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
 
-from integrum.core.models import Membership, Organisation, Role, Site
+from integrum.core.models import Membership, Organisation, Role, Site, User
+
+
+def members_of(organisation: Organisation) -> QuerySet[User]:
+    """The people who may be chosen as owner, holder or assignee: members of the organisation."""
+    return User.objects.filter(memberships__organisation=organisation).order_by("first_name", "last_name")
 
 
 class LoginForm(AuthenticationForm):

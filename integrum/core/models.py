@@ -5,6 +5,7 @@ The change log (`ObjectChange`) is append-only and hash-chained: see `changelog.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
@@ -335,14 +336,7 @@ class ObjectChange(models.Model):
     def field_changes(self) -> list[tuple[str, Any, Any]]:
         """(field label, before, after) triples for display, in the order they were recorded."""
         before, after = self.before or {}, self.after or {}
-        model = self.content_type.model_class()
-        labels: dict[str, str] = {}
-        choices: dict[str, dict[Any, str]] = {}
-        for field in model._meta.get_fields() if model is not None else []:
-            name = getattr(field, "attname", None) or field.name
-            labels[name] = str(getattr(field, "verbose_name", field.name))
-            if getattr(field, "choices", None):
-                choices[name] = {value: str(label) for value, label in field.choices}  # type: ignore[union-attr]
+        labels, choices = _field_display(self.content_type.model_class())
 
         def shown(key: str, value: Any) -> Any:
             if isinstance(value, str | int) and key in choices:
@@ -353,6 +347,19 @@ class ObjectChange(models.Model):
             (labels.get(key, key), shown(key, before.get(key)), shown(key, after.get(key)))
             for key in dict.fromkeys([*before, *after])
         ]
+
+
+@functools.cache
+def _field_display(model: type[models.Model] | None) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
+    """Labels and choice labels of a model's fields by column name; worked out once per model."""
+    labels: dict[str, str] = {}
+    choices: dict[str, dict[Any, str]] = {}
+    for field in model._meta.get_fields() if model is not None else []:
+        name = getattr(field, "attname", None) or field.name
+        labels[name] = str(getattr(field, "verbose_name", field.name))
+        if getattr(field, "choices", None):
+            choices[name] = {value: str(label) for value, label in field.choices}  # type: ignore[union-attr]
+    return labels, choices
 
 
 class ChainHead(models.Model):

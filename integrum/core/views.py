@@ -114,6 +114,12 @@ class ObjectMixin(OrganisationMixin):
     def get_object(self) -> Any:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """An id the user may not see answers 404 whatever the method, never 405 first."""
+        if "pk" in self.kwargs:
+            self.get_object()
+        return super().http_method_not_allowed(request, *args, **kwargs)  # type: ignore[misc]
+
 
 class ObjectDetailView(ObjectMixin, TemplateView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -123,7 +129,7 @@ class ObjectDetailView(ObjectMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
-        context["history"] = ObjectChange.objects.for_object(self.object).select_related("content_type")[:50]
+        context["history"] = history_of(self.object)
         context["can_write"] = self.can(WRITE)
         return context
 
@@ -193,6 +199,16 @@ class ObjectFormView(ObjectMixin, TemplateView):
             return self.title
         verbose = self.model._meta.verbose_name
         return f"Edit {self.object}" if self.object else f"New {verbose}"
+
+
+def history_of(obj: models.Model) -> models.QuerySet[ObjectChange]:
+    """A record's latest 50 change-log entries, in one query."""
+    return ObjectChange.objects.for_object(obj).select_related("content_type")[:50]
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one sentence, for a message after a redirect."""
+    return " ".join(error.messages)
 
 
 def apply_validation_error(form: BaseForm, error: ValidationError) -> None:

@@ -10,8 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 
-from integrum.actions.forms import members_of
-from integrum.core.forms import OrganisationForm
+from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import Organisation, Role, Site, User
 from integrum.documents.models import (
     ApprovalStep,

@@ -3,7 +3,6 @@ electronic signatures, effectiveness, withdrawal, periodic review, acknowledgeme
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import secrets
 from collections.abc import Iterable, Sequence
@@ -17,10 +16,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from integrum.core.changelog import change_note
+from integrum.core.dates import add_months
 from integrum.core.files import check_upload
 from integrum.core.models import Membership, ObjectChange, Organisation, Role, Site, User
 from integrum.core.numbering import next_number
 from integrum.core.permissions import can
+from integrum.core.validation import check_member
 from integrum.documents import text
 from integrum.documents.models import (
     DEFAULT_PREFIXES,
@@ -78,11 +79,6 @@ def _check_months(document: Document) -> None:
         value = getattr(document, field)
         if value is not None and not 0 <= value <= MAX_MONTHS:
             raise ValidationError({field: f"Give a number of months from 0 to {MAX_MONTHS}."})
-
-
-def _check_member(organisation: Organisation, user: User | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(organisation=organisation, user=user).exists():
-        raise ValidationError({field: f"{user} is not a member of {organisation}."})
 
 
 # --- Numbering -------------------------------------------------------------------------------
@@ -158,12 +154,12 @@ def document_create(
     """Create a document with the organisation's next reference of its kind (or a given one, on import)."""
     if kind not in Kind.values:
         raise ValidationError({"kind": f"“{kind}” is not a kind of document."})
-    _check_member(organisation, owner, "owner")
+    check_member(organisation, owner, "owner")
     site_list, users = list(sites), list(distribution_users)
     if any(site.organisation_id != organisation.pk for site in site_list):
         raise ValidationError({"sites": "Sites must belong to the organisation."})
     for user in users:
-        _check_member(organisation, user, "distribution_users")
+        check_member(organisation, user, "distribution_users")
     roles = list(distribution_roles)
     if any(role not in Role.values for role in roles):
         raise ValidationError({"distribution_roles": "Unknown role."})
@@ -212,7 +208,7 @@ def document_update(
     for name, value in fields.items():
         setattr(document, name, value)
     document.version = version
-    _check_member(document.organisation, document.owner, "owner")
+    check_member(document.organisation, document.owner, "owner")
     if any(role not in Role.values for role in document.distribution_roles):
         raise ValidationError({"distribution_roles": "Unknown role."})
     _check_months(document)
@@ -227,7 +223,7 @@ def document_update(
     if distribution_users is not None:
         users = list(distribution_users)
         for user in users:
-            _check_member(document.organisation, user, "distribution_users")
+            check_member(document.organisation, user, "distribution_users")
         document.distribution_users.set(users)
     if clauses is not None:
         clause_links_set(target=document, clauses=clauses)
@@ -518,9 +514,9 @@ def revision_make_effective(*, revision: DocumentRevision) -> DocumentRevision:
     document.current_revision = revision
     document.status = Document.Status.EFFECTIVE
     if document.review_interval_months:
-        document.next_review_date = _add_months(effective_on, document.review_interval_months)
+        document.next_review_date = add_months(effective_on, document.review_interval_months)
     if document.is_record and document.retention_months and document.disposal_date is None:
-        document.disposal_date = _add_months(effective_on, document.retention_months)
+        document.disposal_date = add_months(effective_on, document.retention_months)
     _refresh_search_text(document)
     document.save()
     return revision
@@ -558,13 +554,6 @@ def revisions_publish_due(today: datetime.date | None = None) -> int:
     return count
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later (the month's last day where it is shorter: 31 Jan + 1 → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
 # --- Periodic review -------------------------------------------------------------------------
 
 
@@ -587,7 +576,7 @@ def document_review_record(
         comment=comment,
     )
     if outcome == PeriodicReview.Outcome.CONFIRMED and document.review_interval_months:
-        review.next_review_date = _add_months(timezone.localdate(), document.review_interval_months)
+        review.next_review_date = add_months(timezone.localdate(), document.review_interval_months)
         document.next_review_date = review.next_review_date
         document.save()
     review.save()

@@ -8,8 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from integrum.actions.forms import members_of
-from integrum.core.forms import OrganisationForm
+from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import Site, User
 from integrum.environment.models import (
     Aspect,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from collections.abc import Iterable, Mapping
@@ -16,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrum.core.changelog import change_note
+from integrum.core.dates import add_months
 from integrum.core.models import ObjectChange, Organisation, Site, User
 from integrum.core.numbering import format_reference, next_number
+from integrum.core.validation import check_member, check_sites
 from integrum.environment.models import (
     Aspect,
     AspectAssessment,
@@ -39,25 +40,6 @@ ES = ComplianceEvaluation.Status
 # The one table of allowed steps of each life cycle.
 OBLIGATION_TRANSITIONS: dict[str, tuple[str, ...]] = {OS.ACTIVE: (OS.WITHDRAWN,), OS.WITHDRAWN: (OS.ACTIVE,)}
 EVALUATION_TRANSITIONS: dict[str, tuple[str, ...]] = {ES.SCHEDULED: (ES.COMPLETED,), ES.COMPLETED: ()}
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _check_member(organisation: Organisation, user: User | None, field: str) -> None:
-    if user is not None and not user.memberships.filter(organisation=organisation).exists():
-        raise ValidationError({field: "Choose a member of the organisation."})
-
-
-def _check_sites(organisation: Organisation, sites: Iterable[Site]) -> list[Site]:
-    sites = list(sites)
-    if any(site.organisation_id != organisation.pk for site in sites):
-        raise ValidationError({"sites": "Choose sites of the organisation."})
-    return sites
 
 
 # --- Significance methods --------------------------------------------------------------------
@@ -403,8 +385,8 @@ def aspect_create(
     unknown = set(fields) - ASPECT_FIELDS
     if unknown:
         raise ValidationError(f"Unknown fields of an aspect: {', '.join(sorted(unknown))}.")
-    _check_member(organisation, fields.get("owner"), "owner")
-    site_list = _check_sites(organisation, sites)
+    check_member(organisation, fields.get("owner"), "owner")
+    site_list = check_sites(organisation, sites)
     obligation_list = _check_obligations(organisation, obligations)
     record = Aspect(organisation=organisation, activity=activity, aspect=aspect, impact=impact, **fields)
     record.full_clean(exclude=["number", "reference"])
@@ -433,8 +415,8 @@ def aspect_update(
         raise ValidationError(f"Unknown fields of an aspect: {', '.join(sorted(unknown))}.")
     organisation = aspect.organisation
     if "owner" in fields:
-        _check_member(organisation, fields["owner"], "owner")
-    site_list = _check_sites(organisation, sites) if sites is not None else None
+        check_member(organisation, fields["owner"], "owner")
+    site_list = check_sites(organisation, sites) if sites is not None else None
     obligation_list = _check_obligations(organisation, obligations) if obligations is not None else None
     for name, value in fields.items():
         setattr(aspect, name, value)
@@ -506,8 +488,8 @@ def obligation_create(
     unknown = set(fields) - OBLIGATION_FIELDS
     if unknown:
         raise ValidationError(f"Unknown fields of an obligation: {', '.join(sorted(unknown))}.")
-    _check_member(organisation, fields.get("owner"), "owner")
-    site_list = _check_sites(organisation, sites)
+    check_member(organisation, fields.get("owner"), "owner")
+    site_list = check_sites(organisation, sites)
     obligation = ComplianceObligation(organisation=organisation, title=title, origin=origin, **fields)
     _check_frequency(obligation.evaluation_frequency_months)
     obligation.full_clean(exclude=["number", "reference", "origin"])
@@ -529,8 +511,8 @@ def obligation_update(
         raise ValidationError(f"Unknown fields of an obligation: {', '.join(sorted(unknown))}.")
     organisation = obligation.organisation
     if "owner" in fields:
-        _check_member(organisation, fields["owner"], "owner")
-    site_list = _check_sites(organisation, sites) if sites is not None else None
+        check_member(organisation, fields["owner"], "owner")
+    site_list = check_sites(organisation, sites) if sites is not None else None
     for name, value in fields.items():
         setattr(obligation, name, value)
     _check_frequency(obligation.evaluation_frequency_months)
@@ -611,7 +593,7 @@ def evaluation_schedule(
     """Plan an extra evaluation of an active obligation."""
     if obligation.status != OS.ACTIVE:
         raise ValidationError("A withdrawn obligation is no longer evaluated.")
-    _check_member(obligation.organisation, evaluator, "evaluator")
+    check_member(obligation.organisation, evaluator, "evaluator")
     evaluation = _schedule(obligation, due_date)
     if evaluator is not None:
         evaluation.evaluator = evaluator
@@ -630,7 +612,7 @@ def evaluation_update(
     if evaluation.status != ES.SCHEDULED and set(fields) & {"due_date", "evaluator"}:
         raise ValidationError("A completed evaluation keeps its date and evaluator.")
     if "evaluator" in fields:
-        _check_member(evaluation.organisation, fields["evaluator"], "evaluator")
+        check_member(evaluation.organisation, fields["evaluator"], "evaluator")
     for name, value in fields.items():
         setattr(evaluation, name, value)
     evaluation.version = version

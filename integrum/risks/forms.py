@@ -6,17 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from integrum.actions.models import Action
-from integrum.core.forms import OrganisationForm
+from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import User
 from integrum.risks import scoring, sources
 from integrum.risks.models import Level, Risk, RiskMatrix
 from integrum.risks.services import EDITABLE, risk_matrix_current
 from integrum.standards.models import Standard
-
-
-def members_of(organisation: Any) -> Any:
-    return User.objects.filter(memberships__organisation=organisation).order_by("first_name", "last_name")
-
 
 LEVEL_FIELDS = ("inherent_likelihood", "inherent_consequence", "residual_likelihood", "residual_consequence")
 

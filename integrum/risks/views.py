@@ -26,6 +26,7 @@ from integrum.core.views import (
     ObjectMixin,
     OrganisationMixin,
     apply_validation_error,
+    error_text,
 )
 from integrum.risks import services
 from integrum.risks.filters import RiskFilterSet
@@ -34,10 +35,6 @@ from integrum.risks.heatmap import heat_map
 from integrum.risks.models import Risk, RiskMatrix
 from integrum.risks.tabular import RiskSpec
 from integrum.standards.services import clauses_of
-
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def cell_counts(queryset: QuerySet[Risk], which: str) -> dict[tuple[int, int], int]:

@@ -6,33 +6,15 @@ from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 
-from integrum.core.models import ObjectChange
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import export_response
-from integrum.core.views import ObjectDetailView, ObjectListView, ObjectMixin
-
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def history_of(obj: Any) -> QuerySet[ObjectChange]:
-    return ObjectChange.objects.for_object(obj).select_related("content_type")[:50]
-
-
-class VisibleOr404(ObjectMixin):
-    """An id the user may not see answers 404 whatever the method, never 405 first."""
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)  # type: ignore[misc]
+from integrum.core.views import ObjectDetailView, ObjectListView, ObjectMixin, error_text, history_of
 
 
 class RegisterListView(ObjectListView):
@@ -58,7 +40,7 @@ class RegisterListView(ObjectListView):
         return export_response(self.spec_class(), rows.iterator(chunk_size=2000), fmt)
 
 
-class RegisterDetailView(VisibleOr404, ObjectDetailView):
+class RegisterDetailView(ObjectDetailView):
     """A record with its history and the records of apps to the right that relate to it (risks, …)."""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -69,7 +51,7 @@ class RegisterDetailView(VisibleOr404, ObjectDetailView):
         return context
 
 
-class RegisterDeleteView(VisibleOr404, View):
+class RegisterDeleteView(ObjectMixin, View):
     """POST only, managers: the register's delete service, then back to the list."""
 
     required_role = MANAGE

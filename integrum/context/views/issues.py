@@ -18,16 +18,11 @@ from integrum.context.forms import ClimateDeterminationForm, ContextIssueForm
 from integrum.context.models import ClimateDetermination, ContextIssue
 from integrum.context.selectors import climate_determination
 from integrum.context.tabular import ContextIssueSpec
-from integrum.context.views.common import (
-    RegisterDeleteView,
-    RegisterDetailView,
-    RegisterListView,
-    history_of,
-)
+from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
 from integrum.core.models import StaleEdit
 from integrum.core.permissions import MANAGE
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView, OrganisationMixin, apply_validation_error
+from integrum.core.views import ObjectFormView, OrganisationMixin, apply_validation_error, history_of
 
 
 class IssueListView(RegisterListView):

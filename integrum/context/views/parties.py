@@ -18,17 +18,11 @@ from integrum.context.filters import InterestedPartyFilterSet
 from integrum.context.forms import InterestedPartyForm, PartyRequirementForm
 from integrum.context.models import InterestedParty, PartyRequirement
 from integrum.context.tabular import InterestedPartySpec
-from integrum.context.views.common import (
-    RegisterDeleteView,
-    RegisterDetailView,
-    RegisterListView,
-    VisibleOr404,
-    error_text,
-)
+from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView
+from integrum.core.views import ObjectFormView, ObjectMixin, error_text
 
 
 def obligation_url(requirement: PartyRequirement) -> str:
@@ -133,7 +127,7 @@ class PartyImportView(RegisterImportView):
     back_url_name = "context:party_list"
 
 
-class RequirementCreateView(VisibleOr404, View):
+class RequirementCreateView(ObjectMixin, View):
     """Add a need or expectation from the party's page."""
 
     model = InterestedParty
@@ -175,7 +169,7 @@ class RequirementFormView(ObjectFormView):
         return str(obj.party.get_absolute_url())
 
 
-class RequirementDeleteView(VisibleOr404, View):
+class RequirementDeleteView(ObjectMixin, View):
     model = PartyRequirement
     required_role = MANAGE
 

@@ -19,16 +19,10 @@ from integrum.context.filters import ProcessFilterSet
 from integrum.context.forms import ProcessForm, ProcessInteractionForm
 from integrum.context.models import Process, ProcessInteraction
 from integrum.context.tabular import ProcessSpec
-from integrum.context.views.common import (
-    RegisterDeleteView,
-    RegisterDetailView,
-    RegisterListView,
-    VisibleOr404,
-    error_text,
-)
+from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
 from integrum.core.permissions import WRITE
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView, OrganisationMixin, safe_next
+from integrum.core.views import ObjectFormView, ObjectMixin, OrganisationMixin, error_text, safe_next
 
 # A map of more processes than this is unreadable; the register lists them all.
 MAP_LIMIT = 300
@@ -118,7 +112,7 @@ class ProcessImportView(RegisterImportView):
     back_url_name = "context:process_list"
 
 
-class InteractionCreateView(VisibleOr404, View):
+class InteractionCreateView(ObjectMixin, View):
     """Record that this process feeds another one."""
 
     model = Process
@@ -147,7 +141,7 @@ class InteractionCreateView(VisibleOr404, View):
         return view.render_to_response(view.get_context_data(interaction_form=form), status=400)
 
 
-class InteractionDeleteView(VisibleOr404, View):
+class InteractionDeleteView(ObjectMixin, View):
     model = ProcessInteraction
     required_role = WRITE
 

@@ -18,17 +18,11 @@ from integrum.context.filters import ScopeFilterSet
 from integrum.context.forms import ScopeExclusionForm, ScopeForm
 from integrum.context.models import Scope, ScopeExclusion
 from integrum.context.tabular import ScopeSpec
-from integrum.context.views.common import (
-    RegisterDeleteView,
-    RegisterDetailView,
-    RegisterListView,
-    VisibleOr404,
-    error_text,
-)
+from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
 from integrum.core.exports import pdf_response
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectDetailView, ObjectFormView
+from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectMixin, error_text
 from integrum.standards.models import Clause, Standard
 
 
@@ -106,7 +100,7 @@ class ScopeImportView(RegisterImportView):
     back_url_name = "context:scope_list"
 
 
-class ScopeStatementView(VisibleOr404, ObjectDetailView):
+class ScopeStatementView(ObjectDetailView):
     """The scope statement on its own, to print (or as PDF with ?format=pdf)."""
 
     model = Scope
@@ -134,7 +128,7 @@ class ScopeStatementView(VisibleOr404, ObjectDetailView):
         return super().get(request, *args, **kwargs)
 
 
-class ExclusionCreateView(VisibleOr404, View):
+class ExclusionCreateView(ObjectMixin, View):
     model = Scope
     required_role = WRITE
 
@@ -155,7 +149,7 @@ class ExclusionCreateView(VisibleOr404, View):
         return view.render_to_response(view.get_context_data(exclusion_form=form), status=400)
 
 
-class ExclusionDeleteView(VisibleOr404, View):
+class ExclusionDeleteView(ObjectMixin, View):
     model = ScopeExclusion
     required_role = MANAGE
 

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from integrum.conftest import PASSWORD, add_member
+from integrum.core.dates import add_months
 from integrum.core.models import ObjectChange, Role, Site
 from integrum.core.tests.test_api import api_client, changes_of, error_of
 from integrum.documents import services
@@ -209,7 +210,7 @@ def test_it_runs_the_whole_life_cycle(
     body = api_client(viewer).get(f"{DOCUMENTS}/{document.pk}/").json()
     assert body["status"] == "effective"
     assert (body["current_revision"]["id"], body["current_revision"]["label"]) == (revision.pk, "1")
-    assert body["next_review_date"] == services._add_months(timezone.localdate(), 12).isoformat()
+    assert body["next_review_date"] == add_months(timezone.localdate(), 12).isoformat()
 
     # A second revision, written in the app, supersedes the first.
     response = author.post(
@@ -694,7 +695,7 @@ def test_it_shows_a_document_with_its_revision_clauses_distribution_and_record_f
     ]
     assert (body["distribution_users"], body["distribution_roles"]) == ([viewer.pk], ["manager"])
     assert (body["retention_months"], body["legal_hold"]) == (36, True)
-    assert body["disposal_date"] == services._add_months(timezone.localdate(), 36).isoformat()
+    assert body["disposal_date"] == add_months(timezone.localdate(), 36).isoformat()
     readers = api_client(viewer).get(f"{DOCUMENTS}/{record.pk}/acknowledgements/").json()
     assert readers["acknowledged"] == []
     assert {r["user"] for r in readers["pending"]} == {viewer.pk, manager.pk}
@@ -834,7 +835,7 @@ def test_it_records_a_periodic_review(organisation, manager, contributor):
         format="json",
     )
     assert response.status_code == 201, response.content
-    expected = services._add_months(timezone.localdate(), 12).isoformat()
+    expected = add_months(timezone.localdate(), 12).isoformat()
     assert (
         response.json()["outcome"],
         response.json()["reviewed_by"],

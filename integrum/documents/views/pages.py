@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 from markdown_it import MarkdownIt
 
 from integrum.core.exports import xlsx_response
-from integrum.core.models import ObjectChange, StaleEdit, User
+from integrum.core.models import StaleEdit, User
 from integrum.core.permissions import ADMINISTER, MANAGE, READ, WRITE
 from integrum.core.views import (
     ObjectDetailView,
@@ -29,6 +29,8 @@ from integrum.core.views import (
     ObjectMixin,
     OrganisationMixin,
     apply_validation_error,
+    error_text,
+    history_of,
 )
 from integrum.documents import services
 from integrum.documents.filters import DocumentFilterSet
@@ -62,23 +64,6 @@ _markdown = MarkdownIt("commonmark", {"html": False})
 
 def render_markdown(text: str) -> SafeString:
     return mark_safe(_markdown.render(text))  # the renderer escapes all HTML
-
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def history_of(obj: Any) -> QuerySet[ObjectChange]:
-    """The change log of a record, in one query (each entry reads its content type)."""
-    return ObjectChange.objects.for_object(obj).select_related("content_type")[:50]
-
-
-class VisibleOr404(ObjectMixin):
-    """An id the user may not see answers 404 whatever the method, never 405 first."""
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)  # type: ignore[misc]
 
 
 # --- The register ----------------------------------------------------------------------------
@@ -196,7 +181,7 @@ class DocumentFormView(ObjectFormView):
         return f"Saved {obj.reference}."
 
 
-class DocumentDetailView(VisibleOr404, ObjectDetailView):
+class DocumentDetailView(ObjectDetailView):
     model = Document
     template_name = "documents/document_detail.html"
 
@@ -272,7 +257,7 @@ class DocumentDetailView(VisibleOr404, ObjectDetailView):
         return ""
 
 
-class DocumentActionView(VisibleOr404, View):
+class DocumentActionView(ObjectMixin, View):
     """Base of the POST-only steps on a document: run the service, then say what happened."""
 
     model = Document
@@ -404,7 +389,7 @@ class RevisionCreateView(ObjectMixin, TemplateView):
         return self.render_form(form, status=400)
 
 
-class RevisionDetailView(VisibleOr404, ObjectDetailView):
+class RevisionDetailView(ObjectDetailView):
     """A revision: its text, its file, and its review and approval with electronic signatures."""
 
     model = DocumentRevision
@@ -545,7 +530,7 @@ class RevisionSubmitView(ObjectMixin, TemplateView):
         return self.render_form(form, status=400)
 
 
-class RevisionAcknowledgeView(VisibleOr404, View):
+class RevisionAcknowledgeView(ObjectMixin, View):
     """“I have read it”: open to every member the document is distributed to, viewers included."""
 
     model = DocumentRevision
@@ -567,7 +552,7 @@ class RevisionAcknowledgeView(VisibleOr404, View):
 # --- Signatures ------------------------------------------------------------------------------
 
 
-class StepActionView(VisibleOr404, View):
+class StepActionView(ObjectMixin, View):
     """Base of signing and rejecting a step; field errors are shown on the revision page."""
 
     model = ApprovalStep

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from integrum.actions.models import Action
+from integrum.core.dates import add_months
 from integrum.core.models import ObjectChange
 from integrum.core.tests.test_api import api_client, error_of
 from integrum.environment import services
@@ -238,7 +239,7 @@ def test_obligations_and_evaluations_through_the_api(contributor, manager, organ
     body = response.json()
     assert (
         body["status"] == "completed"
-        and body["next_due_date"] == services.add_months(timezone.localdate(), 3).isoformat()
+        and body["next_due_date"] == add_months(timezone.localdate(), 3).isoformat()
     )
     action = Action.objects.get()
     assert (action.owner, action.priority) == (manager, "high")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from integrum.actions.models import Action
+from integrum.core.dates import add_months
 from integrum.core.models import Attachment, ObjectChange
 from integrum.environment import services
 from integrum.environment.models import (
@@ -297,7 +298,7 @@ def test_an_obligation_is_registered_withdrawn_and_reinstated(as_contributor, as
     )
     assert response.status_code == 302
     obligation = ComplianceObligation.objects.get()
-    assert scheduled(obligation).due_date == services.add_months(timezone.localdate(), 6)
+    assert scheduled(obligation).due_date == add_months(timezone.localdate(), 6)
     bad = as_contributor.post(
         url("obligation_create"),
         {

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from integrum.actions.models import Action
+from integrum.core.dates import add_months
 from integrum.core.models import ObjectChange, Site
 from integrum.environment import selectors, services
 from integrum.environment.models import (
@@ -199,7 +200,7 @@ def test_an_obligation_schedules_its_first_evaluation(organisation, contributor)
     assert obligation.reference == "OBL-001"
     evaluation = scheduled(obligation)
     assert evaluation.reference == "EVAL-001"
-    assert evaluation.due_date == services.add_months(timezone.localdate(), 6)
+    assert evaluation.due_date == add_months(timezone.localdate(), 6)
     assert evaluation.evaluator == contributor
 
 
@@ -212,9 +213,9 @@ def test_it_refuses_a_bad_frequency(organisation, months):
 
 
 def test_add_months_clamps_to_the_month_end():
-    assert services.add_months(datetime.date(2025, 1, 31), 1) == datetime.date(2025, 2, 28)
-    assert services.add_months(datetime.date(2024, 11, 30), 3) == datetime.date(2025, 2, 28)
-    assert services.add_months(datetime.date(2024, 1, 15), 24) == datetime.date(2026, 1, 15)
+    assert add_months(datetime.date(2025, 1, 31), 1) == datetime.date(2025, 2, 28)
+    assert add_months(datetime.date(2024, 11, 30), 3) == datetime.date(2025, 2, 28)
+    assert add_months(datetime.date(2024, 1, 15), 24) == datetime.date(2026, 1, 15)
 
 
 def test_completing_schedules_the_next_evaluation(organisation, contributor):
@@ -231,7 +232,7 @@ def test_completing_schedules_the_next_evaluation(organisation, contributor):
     assert (done.status, done.result, done.next_due_date) == (
         "completed",
         "compliant",
-        services.add_months(on, 3),
+        add_months(on, 3),
     )
     following = scheduled(obligation)
     assert following.due_date == done.next_due_date and following.pk != done.pk

@@ -19,13 +19,21 @@ from integrum.core.models import StaleEdit
 from integrum.core.permissions import ADMINISTER, MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectListView, OrganisationMixin
+from integrum.core.views import (
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+    OrganisationMixin,
+    error_text,
+    history_of,
+)
 from integrum.environment import services
 from integrum.environment.filters import AspectFilterSet
 from integrum.environment.forms import AspectForm, MethodForm, ScoreForm
 from integrum.environment.models import Aspect, AspectAssessment, SignificanceMethod
 from integrum.environment.tabular import AspectSpec
-from integrum.environment.views.common import ExportMixin, VisibleOr404, error_text, history_of
+from integrum.environment.views.common import ExportMixin
 
 
 class AspectListView(ExportMixin, ObjectListView):
@@ -100,7 +108,7 @@ class AspectFormView(ObjectFormView):
         return f"Saved {obj.reference}."
 
 
-class AspectDetailView(VisibleOr404, ObjectDetailView):
+class AspectDetailView(ObjectDetailView):
     model = Aspect
     template_name = "environment/aspect_detail.html"
 
@@ -136,7 +144,7 @@ class AspectDetailView(VisibleOr404, ObjectDetailView):
         return context
 
 
-class AspectScoreView(VisibleOr404, View):
+class AspectScoreView(ObjectMixin, View):
     """Score the aspect with the organisation's current method; earlier scores stay in history."""
 
     model = Aspect
@@ -172,7 +180,7 @@ class AspectScoreView(VisibleOr404, View):
         return view.render_to_response(context, status=400)
 
 
-class AspectDeleteView(VisibleOr404, View):
+class AspectDeleteView(ObjectMixin, View):
     model = Aspect
     required_role = MANAGE
 

@@ -4,29 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from integrum.core.models import ObjectChange
 from integrum.core.tabular import RegisterSpec, export_response
-from integrum.core.views import ObjectMixin
-
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def history_of(obj: Any) -> QuerySet[ObjectChange]:
-    return ObjectChange.objects.for_object(obj).select_related("content_type")[:50]
-
-
-class VisibleOr404(ObjectMixin):
-    """An id the user may not see answers 404 whatever the method, never 405 first."""
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class ExportMixin:

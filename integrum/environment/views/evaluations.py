@@ -20,13 +20,20 @@ from integrum.core.models import Attachment
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.services import attachment_add
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectListView
+from integrum.core.views import (
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+    error_text,
+    history_of,
+)
 from integrum.environment import services
 from integrum.environment.filters import EvaluationFilterSet
 from integrum.environment.forms import CompleteForm, EvaluationForm
 from integrum.environment.models import ComplianceEvaluation, ComplianceObligation
 from integrum.environment.tabular import EvaluationSpec
-from integrum.environment.views.common import ExportMixin, VisibleOr404, error_text, history_of
+from integrum.environment.views.common import ExportMixin
 
 
 class EvaluationListView(ExportMixin, ObjectListView):
@@ -87,7 +94,7 @@ class EvaluationFormView(ObjectFormView):
         return self.object.get_absolute_url() if self.object else reverse("environment:evaluation_list")
 
 
-class EvaluationDetailView(VisibleOr404, ObjectDetailView):
+class EvaluationDetailView(ObjectDetailView):
     model = ComplianceEvaluation
     template_name = "environment/evaluation_detail.html"
 
@@ -116,7 +123,7 @@ class EvaluationDetailView(VisibleOr404, ObjectDetailView):
         return context
 
 
-class EvaluationCompleteView(VisibleOr404, View):
+class EvaluationCompleteView(ObjectMixin, View):
     model = ComplianceEvaluation
     required_role = WRITE
 
@@ -158,7 +165,7 @@ class EvaluationCompleteView(VisibleOr404, View):
         return view.render_to_response(view.get_context_data(complete_form=form), status=400)
 
 
-class EvaluationDeleteView(VisibleOr404, View):
+class EvaluationDeleteView(ObjectMixin, View):
     model = ComplianceEvaluation
     required_role = MANAGE
 

@@ -16,13 +16,21 @@ from integrum.actions.models import Action
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectListView, OrganisationMixin
+from integrum.core.views import (
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+    OrganisationMixin,
+    error_text,
+    history_of,
+)
 from integrum.environment import services
 from integrum.environment.filters import ObligationFilterSet
 from integrum.environment.forms import ObligationForm
 from integrum.environment.models import ComplianceEvaluation, ComplianceObligation
 from integrum.environment.tabular import ObligationSpec
-from integrum.environment.views.common import ExportMixin, VisibleOr404, error_text, history_of
+from integrum.environment.views.common import ExportMixin
 
 TRANSITION_LABELS = {
     ComplianceObligation.Status.WITHDRAWN: "Withdraw",
@@ -88,7 +96,7 @@ class ObligationFormView(ObjectFormView):
         return f"Saved {obj.reference}."
 
 
-class ObligationDetailView(VisibleOr404, ObjectDetailView):
+class ObligationDetailView(ObjectDetailView):
     model = ComplianceObligation
     template_name = "environment/obligation_detail.html"
 
@@ -114,7 +122,7 @@ class ObligationDetailView(VisibleOr404, ObjectDetailView):
         return context
 
 
-class ObligationTransitionView(VisibleOr404, View):
+class ObligationTransitionView(ObjectMixin, View):
     model = ComplianceObligation
     required_role = MANAGE
 
@@ -131,7 +139,7 @@ class ObligationTransitionView(VisibleOr404, View):
         return redirect(obligation)
 
 
-class ObligationDeleteView(VisibleOr404, View):
+class ObligationDeleteView(ObjectMixin, View):
     model = ComplianceObligation
     required_role = MANAGE
 
