@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "integrum.context",
     "integrum.risks",
     "integrum.environment",
+    "integrum.measurement",
+    "integrum.ghg",
+    "integrum.performance",
     "integrum.reports",
 ]
 
