@@ -31,6 +31,9 @@ from integrum.environment.api import (
     ObligationViewSet,
     SignificanceMethodViewSet,
 )
+from integrum.ghg.api import routes as ghg_routes
+from integrum.measurement.api import routes as measurement_routes
+from integrum.performance.api import routes as performance_routes
 from integrum.risks.api import RiskMatrixViewSet, RiskViewSet
 from integrum.standards.api import ClauseViewSet, CorrespondenceViewSet, StandardViewSet
 
@@ -63,6 +66,9 @@ router.register("obligations", ObligationViewSet, basename="obligation")
 router.register("compliance-evaluations", ComplianceEvaluationViewSet, basename="compliance-evaluation")
 router.register("risks", RiskViewSet, basename="risk")
 router.register("risk-matrices", RiskMatrixViewSet, basename="risk-matrix")
+measurement_routes.register(router)
+ghg_routes.register(router)
+performance_routes.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -25,6 +25,9 @@ urlpatterns = [
     path("context/", include("integrum.context.urls")),
     path("risks/", include("integrum.risks.urls")),
     path("environment/", include("integrum.environment.urls")),
+    path("data/", include("integrum.measurement.urls")),
+    path("ghg/", include("integrum.ghg.urls")),
+    path("performance/", include("integrum.performance.urls")),
     path("api/v1/", include("integrum.api_urls")),
     path("admin/", admin.site.urls),
 ]
