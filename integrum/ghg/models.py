@@ -226,6 +226,12 @@ class Inventory(OrganisationOwned, VersionedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     notes = models.TextField(blank=True)
+    # What the last calculation could not do (unmapped sources, missing factors), for the page.
+    problems = models.JSONField(default=list, blank=True, editable=False)
+    # Readings of the year changed after it was closed; only a restatement takes them in.
+    changed_since_close = models.BooleanField(default=False, editable=False)
+
+    change_log_exclude = frozenset({"created_at", "updated_at", "version", "calculated_at", "problems"})
 
     class Meta:
         ordering = ["-year"]
