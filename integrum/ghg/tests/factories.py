@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ from integrum.measurement.models import Meter, ReadingBatch
 
 
 def make_dataset(identifier: str = "test-2024", *, gases_in_co2e: bool = True, gwp_set: str = GwpSet.AR5,
-                 factors: list[tuple[str, int, str, str, str, str]] = ()) -> FactorDataset:
+                 factors: Sequence[tuple[str, int, str, str, str, str]] = ()) -> FactorDataset:
     """`factors`: (key, scope, unit, ghg, value, value_unit)."""
     family, edition = identifier.rsplit("-", 1)
     dataset = FactorDataset.objects.create(

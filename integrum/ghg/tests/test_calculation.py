@@ -54,7 +54,7 @@ def test_worked_checks_and_per_gas_results(organisation, setup):
 
 
 def test_other_gwp_set_recomputes_from_gas_masses_and_refuses_unsplit_factors(organisation, setup):
-    dataset, gas, grid, diesel = setup
+    dataset, gas, _grid, diesel = setup
     add_reading(organisation, gas, "2024-03-01", "2024-04-01", "10000")
     add_reading(organisation, diesel, "2024-03-01", "2024-04-01", "1000")
     inventory = services.inventory_create(organisation=organisation, year=2024, dataset=dataset, gwp_set=GwpSet.AR6)
@@ -65,7 +65,7 @@ def test_other_gwp_set_recomputes_from_gas_masses_and_refuses_unsplit_factors(or
 
 
 def test_market_based_uses_certificates_then_supplier_rate(organisation, sites, setup):
-    dataset, gas, grid, diesel = setup
+    dataset, _gas, grid, _diesel = setup
     add_reading(organisation, grid, "2024-01-01", "2024-02-01", "10000")
     ContractualInstrument.objects.create(
         organisation=organisation, kind="certificate", supplier="Green Co", start=date(2024, 1, 1), end=date(2024, 1, 31),
@@ -81,7 +81,7 @@ def test_market_based_uses_certificates_then_supplier_rate(organisation, sites, 
 
 
 def test_readings_follow_into_open_inventories_but_not_closed_ones(organisation, admin_user, setup):
-    dataset, gas, grid, diesel = setup
+    dataset, gas, _grid, _diesel = setup
     add_reading(organisation, gas, "2024-03-01", "2024-04-01", "10000")
     inventory = services.inventory_create(organisation=organisation, year=2024, dataset=dataset)
     add_reading(organisation, gas, "2024-04-01", "2024-05-01", "10000")
@@ -97,7 +97,7 @@ def test_readings_follow_into_open_inventories_but_not_closed_ones(organisation,
 
 
 def test_restatement_is_explicit_and_logged(organisation, admin_user, setup):
-    dataset, gas, grid, diesel = setup
+    dataset, gas, _grid, _diesel = setup
     newer = make_dataset("test-2025", factors=[("gas", 1, "kWh", Gas.CO2E, "0.2", "kg CO2e")])
     add_reading(organisation, gas, "2024-03-01", "2024-04-01", "10000")
     inventory = services.inventory_create(organisation=organisation, year=2024, dataset=dataset)
