@@ -249,6 +249,17 @@ SPECTACULAR_SETTINGS = {
         "ObligationStatusEnum": "integrum.environment.models.ComplianceObligation.Status",
         "ObligationKindEnum": "integrum.environment.models.ComplianceObligation.Kind",
         "EvaluationStatusEnum": "integrum.environment.models.ComplianceEvaluation.Status",
+        "FactorDatasetFormatEnum": "integrum.ghg.models.FactorDataset.Format",
+        "GhgScopeEnum": "integrum.ghg.models.Scope",
+        "GwpSetEnum": "integrum.ghg.models.GwpSet",
+        "GhgInventoryStatusEnum": "integrum.ghg.models.Inventory.Status",
+        "ContractualInstrumentKindEnum": "integrum.ghg.models.ContractualInstrument.Kind",
+        "MeterKindEnum": "integrum.measurement.models.Meter.Kind",
+        "SiteFigureKindEnum": "integrum.measurement.models.SiteFigure.Kind",
+        "ReadingBatchSourceEnum": "integrum.measurement.models.ReadingBatch.Source",
+        "ReadingBatchStatusEnum": "integrum.measurement.models.ReadingBatch.Status",
+        "KpiSourceEnum": "integrum.performance.models.Kpi.Source",
+        "ObjectiveStatusEnum": "integrum.performance.models.Objective.Status",
     },
 }
 

@@ -278,7 +278,7 @@ def _overlap_days(start: dt.date, end: dt.date, month: dt.date) -> int:
 
 def totals(results: Any) -> dict[str, Decimal]:
     """Headline totals in kg CO2e: scope 1, scope 2 both ways, scope 3, and the two grand totals."""
-    sums = defaultdict(Decimal)
+    sums: defaultdict[str, Decimal] = defaultdict(Decimal)
     for scope, method, co2e in results:
         if scope == 1:
             sums["scope_1"] += co2e

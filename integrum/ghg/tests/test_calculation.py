@@ -110,4 +110,6 @@ def test_restatement_is_explicit_and_logged(organisation, admin_user, setup):
     assert InventoryResult.objects.filter(inventory=inventory).get().dataset == newer
     inventory.refresh_from_db()
     assert inventory.status == Inventory.Status.CLOSED and inventory.dataset == newer
-    assert ObjectChange.objects.for_object(inventory).filter(action="restated").exists()
+    assert ObjectChange.objects.for_object(inventory).filter(
+        action=ObjectChange.Action.TRANSITION, message__startswith="Restated from test-2024"
+    ).exists()
