@@ -86,8 +86,18 @@ def calculate(inventory: Inventory) -> Outcome:
             method = InventoryResult.Method.LOCATION if is_scope_2 else InventoryResult.Method.NONE
             for factor, gas, gas_kg_per_unit, co2e_per_unit in per_unit:
                 outcome.results.append(
-                    _result(inventory, source, total, method, gas, quantity, factor.unit, factor,
-                            gas_kg_per_unit, co2e_per_unit)
+                    _result(
+                        inventory,
+                        source,
+                        total,
+                        method,
+                        gas,
+                        quantity,
+                        factor.unit,
+                        factor,
+                        gas_kg_per_unit,
+                        co2e_per_unit,
+                    )
                 )
             if is_scope_2:
                 outcome.results.extend(market.results_for(source, total, quantity, rows[0].unit, per_unit))
@@ -199,7 +209,9 @@ class _MarketInstruments:
             )
 
     def _applies(self, instrument: ContractualInstrument, site_id: int, month: dt.date) -> bool:
-        return (instrument.site_id in (None, site_id)) and _overlap_days(instrument.start, instrument.end, month) > 0
+        return (instrument.site_id in (None, site_id)) and _overlap_days(
+            instrument.start, instrument.end, month
+        ) > 0
 
     def results_for(
         self,
@@ -235,27 +247,59 @@ class _MarketInstruments:
             self.remaining[key] -= used
             left -= used
             rate = instrument.emission_rate
-            results.append(_result(self.inventory, source, total, market, Gas.CO2E, used, "kWh", None, rate, rate, instrument))
+            results.append(
+                _result(
+                    self.inventory, source, total, market, Gas.CO2E, used, "kWh", None, rate, rate, instrument
+                )
+            )
         if left > 0:
             supplier = next(
                 (
                     instrument
                     for instrument in self.instruments
-                    if instrument.covered_kwh is None and self._applies(instrument, total.site_id, total.month)
+                    if instrument.covered_kwh is None
+                    and self._applies(instrument, total.site_id, total.month)
                 ),
                 None,
             )
             if supplier is not None:
                 rate = supplier.emission_rate
-                results.append(_result(self.inventory, source, total, market, Gas.CO2E, left, "kWh", None, rate, rate, supplier))
+                results.append(
+                    _result(
+                        self.inventory,
+                        source,
+                        total,
+                        market,
+                        Gas.CO2E,
+                        left,
+                        "kWh",
+                        None,
+                        rate,
+                        rate,
+                        supplier,
+                    )
+                )
             elif self.inventory.residual_mix_factor is not None:
                 rate = self.inventory.residual_mix_factor
-                results.append(_result(self.inventory, source, total, market, Gas.CO2E, left, "kWh", None, rate, rate))
+                results.append(
+                    _result(self.inventory, source, total, market, Gas.CO2E, left, "kWh", None, rate, rate)
+                )
             else:
                 share = left / kwh
                 for factor, gas, gas_kg, co2e in location_rates:
                     results.append(
-                        _result(self.inventory, source, total, market, gas, quantity * share, unit, factor, gas_kg, co2e)
+                        _result(
+                            self.inventory,
+                            source,
+                            total,
+                            market,
+                            gas,
+                            quantity * share,
+                            unit,
+                            factor,
+                            gas_kg,
+                            co2e,
+                        )
                     )
         return results
 

@@ -80,7 +80,10 @@ class FactorDataset(ChangeLoggedModel):
     attribution = models.TextField(help_text="Shown wherever the factors are used.")
     source_url = models.URLField(blank=True)
     gwp_set = models.CharField(
-        "GWP set", max_length=4, choices=GwpSet.choices, help_text="The GWPs behind the dataset's CO₂e figures."
+        "GWP set",
+        max_length=4,
+        choices=GwpSet.choices,
+        help_text="The GWPs behind the dataset's CO₂e figures.",
     )
     # True when per-gas values are CO₂e already (DESNZ); False when they are masses of each gas (EPA).
     gases_in_co2e = models.BooleanField()
@@ -94,7 +97,9 @@ class FactorDataset(ChangeLoggedModel):
     class Meta:
         ordering = ["family", "-edition", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["family", "edition", "version"], name="factor_dataset_edition_unique")
+            models.UniqueConstraint(
+                fields=["family", "edition", "version"], name="factor_dataset_edition_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -171,7 +176,12 @@ class ContractualInstrument(OrganisationOwned, VersionedModel):
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     site = models.ForeignKey(
-        "core.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Empty: all sites."
+        "core.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: all sites.",
     )
     supplier = models.CharField(max_length=200)
     reference = models.CharField(max_length=100, blank=True, help_text="Certificate or contract number.")
@@ -192,7 +202,9 @@ class ContractualInstrument(OrganisationOwned, VersionedModel):
 
     class Meta:
         ordering = ["-start"]
-        constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="instrument_dates")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="instrument_dates")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.supplier} {self.start:%Y-%m}–{self.end:%Y-%m}"
@@ -223,7 +235,12 @@ class Inventory(OrganisationOwned, VersionedModel):
     calculated_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     notes = models.TextField(blank=True)
     # What the last calculation could not do (unmapped sources, missing factors), for the page.
@@ -268,7 +285,9 @@ class InventoryResult(models.Model):
     activity_quantity = models.DecimalField(max_digits=24, decimal_places=6)
     activity_unit = models.CharField(max_length=60)
     factor = models.ForeignKey(EmissionFactor, null=True, on_delete=models.PROTECT, related_name="+")
-    instrument = models.ForeignKey(ContractualInstrument, null=True, on_delete=models.SET_NULL, related_name="+")
+    instrument = models.ForeignKey(
+        ContractualInstrument, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     dataset = models.ForeignKey(FactorDataset, on_delete=models.PROTECT, related_name="+")
     gas_kg = models.DecimalField(max_digits=24, decimal_places=6, help_text="Mass of the gas itself.")
     co2e_kg = models.DecimalField(max_digits=24, decimal_places=6)

@@ -16,8 +16,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from integrum.core.changelog import change_note
-from integrum.core.models import ObjectChange
-from integrum.core.models import OrganisationQuerySet
+from integrum.core.models import ObjectChange, OrganisationQuerySet
 from integrum.core.permissions import membership_in
 from integrum.ghg import calculation
 from integrum.ghg.models import (
@@ -92,7 +91,10 @@ def inventory_update(inventory: Inventory, **fields: Any) -> Inventory:
     _check_choice(inventory.dataset, inventory.gwp_set)
     if inventory.residual_mix_factor is not None and inventory.residual_mix_factor < 0:
         raise ValidationError({"residual_mix_factor": "A factor cannot be negative."})
-    with transaction.atomic(), change_note(ObjectChange.Action.UPDATE, "Inventory settings changed; results recalculated."):
+    with (
+        transaction.atomic(),
+        change_note(ObjectChange.Action.UPDATE, "Inventory settings changed; results recalculated."),
+    ):
         inventory.save()
         _recalculate(inventory)
     return inventory
@@ -131,7 +133,9 @@ def inventory_close(inventory: Inventory, *, user: Any) -> Inventory:
         raise ValidationError("The inventory is already closed.")
     with (
         transaction.atomic(),
-        change_note(ObjectChange.Action.TRANSITION, f"Inventory {inventory.year} closed; its figures are final."),
+        change_note(
+            ObjectChange.Action.TRANSITION, f"Inventory {inventory.year} closed; its figures are final."
+        ),
     ):
         _recalculate(inventory)
         inventory.status = Inventory.Status.CLOSED

@@ -164,8 +164,12 @@ def rows_from_file(name: str, data: bytes) -> Iterator[RowData]:
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:
-            raise ValidationError("The spreadsheet could not be opened; save it again as XLSX or CSV.") from error
-        table = ([_cell(value) for value in row] for row in workbook.worksheets[0].iter_rows(values_only=True))
+            raise ValidationError(
+                "The spreadsheet could not be opened; save it again as XLSX or CSV."
+            ) from error
+        table = (
+            [_cell(value) for value in row] for row in workbook.worksheets[0].iter_rows(values_only=True)
+        )
     else:
         raise ValidationError("Import a CSV or XLSX file.")
     iterator = iter(table)
@@ -175,7 +179,9 @@ def rows_from_file(name: str, data: bytes) -> Iterator[RowData]:
     names = [str(cell or "").strip().lower() for cell in header]
     unknown = [name for name in names if name and name not in COLUMNS]
     if unknown:
-        raise ValidationError(f"Unknown column(s): {', '.join(unknown)}. The columns are {', '.join(COLUMNS)}.")
+        raise ValidationError(
+            f"Unknown column(s): {', '.join(unknown)}. The columns are {', '.join(COLUMNS)}."
+        )
     for required in ("meter", "value"):
         if required not in names:
             raise ValidationError(f"The file has no “{required}” column.")
@@ -257,7 +263,7 @@ def check(
     per_meter: dict[int, list[Prepared]] = defaultdict(list)
     register_rows: dict[int, list[tuple[int, dt.datetime, Decimal, str]]] = defaultdict(list)
     # (given unit, meter unit) → factor, None when no conversion is needed, or the refusal.
-    factors: dict[tuple[str, str], Decimal | None | str] = {}
+    factors: dict[tuple[str, str], Decimal | str | None] = {}
     # (timestamp text, interval) → (start, end) of an interval reading.
     intervals: dict[tuple[str, int], tuple[dt.datetime, dt.datetime]] = {}
     qualities = {"": Quality.MEASURED.value, **{value: value for value in QUALITIES}}
@@ -325,7 +331,11 @@ def check(
         if timestamp:
             minutes = meter.interval_minutes
             if not minutes:
-                error(number, "start", f"Meter {meter.code} has no fixed interval: give the period's start and end.")
+                error(
+                    number,
+                    "start",
+                    f"Meter {meter.code} has no fixed interval: give the period's start and end.",
+                )
                 continue
             period = intervals.get((timestamp, minutes))
             if period is None:
@@ -374,7 +384,7 @@ def check(
     return result
 
 
-def _factor(given: str, meter_unit: str) -> Decimal | None | str:
+def _factor(given: str, meter_unit: str) -> Decimal | str | None:
     """The factor from the given unit to the meter's, None if it is the same, or why not."""
     unit = given.strip()
     if not unit or unit == meter_unit:
@@ -423,7 +433,9 @@ def _register_deltas(
         result.register_heads[meter.pk] = previous
 
 
-def _stored_periods(meter_pk: int, first: dt.datetime, last: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+def _stored_periods(
+    meter_pk: int, first: dt.datetime, last: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
     return list(
         Reading.objects.filter(meter_id=meter_pk, start__lt=last, end__gt=first)
         .order_by("start")
@@ -444,7 +456,11 @@ def _check_overlaps(meter: Meter, entries: list[Prepared], result: CheckResult) 
     for prepared in entries:
         if previous is not None and prepared.start < previous.end:
             kind = "the same period as" if prepared.start == previous.start else "a period that overlaps"
-            result.error(prepared.number, "start", f"Meter {meter.code}: this reading covers {kind} row {previous.number}.")
+            result.error(
+                prepared.number,
+                "start",
+                f"Meter {meter.code}: this reading covers {kind} row {previous.number}.",
+            )
         if stored:
             while stored_index < len(stored) and stored[stored_index][1] <= prepared.start:
                 stored_index += 1
@@ -524,7 +540,9 @@ class MonthSplitter:
                 break
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
-    def shares(self, start: dt.datetime, end: dt.datetime, quantity: Decimal) -> list[tuple[dt.date, Decimal]]:
+    def shares(
+        self, start: dt.datetime, end: dt.datetime, quantity: Decimal
+    ) -> list[tuple[dt.date, Decimal]]:
         """The parts of the amount per month; they add up exactly to the amount."""
         bounds = self.bounds
         index = bisect.bisect_right(bounds, start) - 1
@@ -539,7 +557,9 @@ class MonthSplitter:
             if boundary >= end:
                 shares.append((self.months[index], quantity - allotted))
                 return shares
-            part = (quantity * Decimal((boundary - cursor).total_seconds()) / total_seconds).quantize(SIX_PLACES)
+            part = (quantity * Decimal((boundary - cursor).total_seconds()) / total_seconds).quantize(
+                SIX_PLACES
+            )
             shares.append((self.months[index], part))
             allotted += part
             cursor = boundary
@@ -633,7 +653,9 @@ def commit(batch: ReadingBatch, result: CheckResult) -> int:
             Meter.objects.filter(pk=meter_pk).update(last_register=register, last_register_at=when)
         batch.meters.add(*checked)
         count = len(result.readings)
-        with change_note(ObjectChange.Action.TRANSITION, f"{count} reading{'s' if count != 1 else ''} committed."):
+        with change_note(
+            ObjectChange.Action.TRANSITION, f"{count} reading{'s' if count != 1 else ''} committed."
+        ):
             batch.status = ReadingBatch.Status.COMMITTED
             batch.committed_rows = count
             batch.total_rows = result.total
@@ -647,7 +669,9 @@ def commit(batch: ReadingBatch, result: CheckResult) -> int:
             batch.save()
         if months:
             transaction.on_commit(
-                lambda: readings_committed.send(sender=ReadingBatch, organisation_id=organisation_id, months=months)
+                lambda: readings_committed.send(
+                    sender=ReadingBatch, organisation_id=organisation_id, months=months
+                )
             )
     return count
 
@@ -693,7 +717,17 @@ READING_COLUMNS = (
 
 def _insert(organisation_id: int, batch_id: int, readings: list[Prepared]) -> None:
     rows = (
-        (organisation_id, p.meter.id, batch_id, p.start, p.end, p.quantity, p.register, p.quality, p.is_outlier)
+        (
+            organisation_id,
+            p.meter.id,
+            batch_id,
+            p.start,
+            p.end,
+            p.quantity,
+            p.register,
+            p.quality,
+            p.is_outlier,
+        )
         for p in readings
     )
     insert_rows(rows)
@@ -799,7 +833,9 @@ def _add_to_totals(
             total.reading_count += count
             changed.append(total)
     MonthlyTotal.objects.bulk_create(created, batch_size=2000)
-    MonthlyTotal.objects.bulk_update(changed, ["quantity", "estimated_quantity", "reading_count"], batch_size=2000)
+    MonthlyTotal.objects.bulk_update(
+        changed, ["quantity", "estimated_quantity", "reading_count"], batch_size=2000
+    )
 
 
 def revert(batch: ReadingBatch) -> int:
@@ -835,8 +871,8 @@ def revert(batch: ReadingBatch) -> int:
             batch.save()
         if months:
             transaction.on_commit(
-                lambda: readings_committed.send(sender=ReadingBatch, organisation_id=organisation_id, months=months)
+                lambda: readings_committed.send(
+                    sender=ReadingBatch, organisation_id=organisation_id, months=months
+                )
             )
     return removed
-
-

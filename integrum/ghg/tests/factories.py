@@ -11,19 +11,42 @@ from integrum.measurement import readings
 from integrum.measurement.models import Meter, ReadingBatch
 
 
-def make_dataset(identifier: str = "test-2024", *, gases_in_co2e: bool = True, gwp_set: str = GwpSet.AR5,
-                 factors: Sequence[tuple[str, int, str, str, str, str]] = ()) -> FactorDataset:
+def make_dataset(
+    identifier: str = "test-2024",
+    *,
+    gases_in_co2e: bool = True,
+    gwp_set: str = GwpSet.AR5,
+    factors: Sequence[tuple[str, int, str, str, str, str]] = (),
+) -> FactorDataset:
     """`factors`: (key, scope, unit, ghg, value, value_unit)."""
     family, edition = identifier.rsplit("-", 1)
     dataset = FactorDataset.objects.create(
-        identifier=identifier, publisher="Test publisher", family=family, name=identifier, edition=int(edition),
-        version="1", format=FactorDataset.Format.DESNZ_FLAT, licence="Test licence", attribution="Test data.",
-        gwp_set=gwp_set, gases_in_co2e=gases_in_co2e, file_name="test.xlsx", sha256=identifier,
+        identifier=identifier,
+        publisher="Test publisher",
+        family=family,
+        name=identifier,
+        edition=int(edition),
+        version="1",
+        format=FactorDataset.Format.DESNZ_FLAT,
+        licence="Test licence",
+        attribution="Test data.",
+        gwp_set=gwp_set,
+        gases_in_co2e=gases_in_co2e,
+        file_name="test.xlsx",
+        sha256=identifier,
     )
     EmissionFactor.objects.bulk_create(
         EmissionFactor(
-            dataset=dataset, external_id=f"{key}:{ghg}", key=key, scope=scope, category="Test", activity=key,
-            unit=unit, ghg=ghg, value=Decimal(value), value_unit=value_unit,
+            dataset=dataset,
+            external_id=f"{key}:{ghg}",
+            key=key,
+            scope=scope,
+            category="Test",
+            activity=key,
+            unit=unit,
+            ghg=ghg,
+            value=Decimal(value),
+            value_unit=value_unit,
         )
         for key, scope, unit, ghg, value, value_unit in factors
     )
@@ -45,7 +68,9 @@ DESNZ_2024_LIKE = [
 
 
 def make_meter(organisation: Any, site: Any, code: str, kind: str, unit: str) -> Meter:
-    return Meter.objects.create(organisation=organisation, site=site, code=code, name=code, kind=kind, unit=unit)
+    return Meter.objects.create(
+        organisation=organisation, site=site, code=code, name=code, kind=kind, unit=unit
+    )
 
 
 def add_reading(organisation: Any, meter: Meter, start: str, end: str, value: str, unit: str = "") -> None:

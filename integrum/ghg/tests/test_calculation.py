@@ -23,9 +23,18 @@ def setup(organisation, sites):
     gas = make_meter(organisation, sites[0], "G1", Meter.Kind.GAS, "kWh")
     grid = make_meter(organisation, sites[0], "E1", Meter.Kind.ELECTRICITY, "kWh")
     diesel = make_meter(organisation, sites[1], "D1", Meter.Kind.FUEL, "litres")
-    for meter, key, scope, basis in ((gas, "gas", 1, ""), (grid, "grid", 2, "electricity"), (diesel, "diesel", 1, "")):
+    for meter, key, scope, basis in (
+        (gas, "gas", 1, ""),
+        (grid, "grid", 2, "electricity"),
+        (diesel, "diesel", 1, ""),
+    ):
         EmissionSource.objects.create(
-            organisation=organisation, meter=meter, family="test", factor_key=key, scope=scope, scope2_basis=basis
+            organisation=organisation,
+            meter=meter,
+            family="test",
+            factor_key=key,
+            scope=scope,
+            scope2_basis=basis,
         )
     return dataset, gas, grid, diesel
 
@@ -45,7 +54,11 @@ def test_worked_checks_and_per_gas_results(organisation, setup):
     assert total(inventory, source__meter=diesel) == Decimal("2512.79")
     # gas is split into its three gases; CH4 mass is its CO2e over the dataset's GWP (AR5: 28)
     ch4 = InventoryResult.objects.get(inventory=inventory, source__meter=gas, ghg=Gas.CH4)
-    assert ch4.gas_kg == Decimal("0.100000") and ch4.dataset == dataset and ch4.factor.value == Decimal("0.00028")
+    assert (
+        ch4.gas_kg == Decimal("0.100000")
+        and ch4.dataset == dataset
+        and ch4.factor.value == Decimal("0.00028")
+    )
     totals = services.inventory_totals(inventory)
     assert totals["scope_1"] == Decimal("4341.79")
     # no residual mix and no instruments: market-based falls back to the grid factor, and says so
@@ -57,7 +70,9 @@ def test_other_gwp_set_recomputes_from_gas_masses_and_refuses_unsplit_factors(or
     dataset, gas, _grid, diesel = setup
     add_reading(organisation, gas, "2024-03-01", "2024-04-01", "10000")
     add_reading(organisation, diesel, "2024-03-01", "2024-04-01", "1000")
-    inventory = services.inventory_create(organisation=organisation, year=2024, dataset=dataset, gwp_set=GwpSet.AR6)
+    inventory = services.inventory_create(
+        organisation=organisation, year=2024, dataset=dataset, gwp_set=GwpSet.AR6
+    )
     ch4 = InventoryResult.objects.get(inventory=inventory, ghg=Gas.CH4)
     assert ch4.co2e_kg == Decimal("2.790000")  # 0.1 kg CH4 × 27.9
     assert not InventoryResult.objects.filter(inventory=inventory, source__meter=diesel).exists()
@@ -68,11 +83,20 @@ def test_market_based_uses_certificates_then_supplier_rate(organisation, sites, 
     dataset, _gas, grid, _diesel = setup
     add_reading(organisation, grid, "2024-01-01", "2024-02-01", "10000")
     ContractualInstrument.objects.create(
-        organisation=organisation, kind="certificate", supplier="Green Co", start=date(2024, 1, 1), end=date(2024, 1, 31),
-        emission_rate=0, covered_kwh=6000,
+        organisation=organisation,
+        kind="certificate",
+        supplier="Green Co",
+        start=date(2024, 1, 1),
+        end=date(2024, 1, 31),
+        emission_rate=0,
+        covered_kwh=6000,
     )
     ContractualInstrument.objects.create(
-        organisation=organisation, kind="supplier", supplier="Power Co", start=date(2024, 1, 1), end=date(2024, 12, 31),
+        organisation=organisation,
+        kind="supplier",
+        supplier="Power Co",
+        start=date(2024, 1, 1),
+        end=date(2024, 12, 31),
         emission_rate=Decimal("0.1"),
     )
     inventory = services.inventory_create(organisation=organisation, year=2024, dataset=dataset)
@@ -104,12 +128,16 @@ def test_restatement_is_explicit_and_logged(organisation, admin_user, setup):
     services.inventory_close(inventory, user=admin_user)
     with pytest.raises(ValidationError):
         services.inventory_restate(inventory, dataset=newer, reason=" ", user=admin_user)
-    restatement = services.inventory_restate(inventory, dataset=newer, reason="Corrected factor", user=admin_user)
+    restatement = services.inventory_restate(
+        inventory, dataset=newer, reason="Corrected factor", user=admin_user
+    )
     assert Decimal(restatement.totals_before["scope_1"]) == Decimal("1829")
     assert Decimal(restatement.totals_after["scope_1"]) == Decimal("2000")
     assert InventoryResult.objects.filter(inventory=inventory).get().dataset == newer
     inventory.refresh_from_db()
     assert inventory.status == Inventory.Status.CLOSED and inventory.dataset == newer
-    assert ObjectChange.objects.for_object(inventory).filter(
-        action=ObjectChange.Action.TRANSITION, message__startswith="Restated from test-2024"
-    ).exists()
+    assert (
+        ObjectChange.objects.for_object(inventory)
+        .filter(action=ObjectChange.Action.TRANSITION, message__startswith="Restated from test-2024")
+        .exists()
+    )

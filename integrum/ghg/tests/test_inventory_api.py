@@ -212,7 +212,11 @@ def test_every_illegal_transition_is_a_400_that_changes_nothing(manager, invento
 
     response = client.post(detail(inventory, "close"))
     assert response.status_code == 200 and response.json()["status"] == "closed"
-    assert ObjectChange.objects.for_object(inventory).filter(action=ObjectChange.Action.TRANSITION, message__contains="closed").exists()
+    assert (
+        ObjectChange.objects.for_object(inventory)
+        .filter(action=ObjectChange.Action.TRANSITION, message__contains="closed")
+        .exists()
+    )
     closed = state(inventory)
     assert "already closed" in error_of(client.post(detail(inventory, "close")), 400)["message"]
     assert "closed" in error_of(client.post(detail(inventory, "recalculate")), 400)["message"]
@@ -256,7 +260,11 @@ def test_a_manager_restates_a_closed_inventory(manager, inventory, world):
     assert Decimal(restatement["totals_before"]["scope_1"]) == Decimal("4341.79")
     assert Decimal(restatement["totals_after"]["scope_1"]) == Decimal("2000")
     assert restatement["reason"] == "Corrected factor"
-    assert ObjectChange.objects.for_object(inventory).filter(action=ObjectChange.Action.TRANSITION, message__startswith="Restated").exists()
+    assert (
+        ObjectChange.objects.for_object(inventory)
+        .filter(action=ObjectChange.Action.TRANSITION, message__startswith="Restated")
+        .exists()
+    )
 
 
 def test_the_list_costs_the_same_for_few_and_many_inventories(viewer, manager, world, count_queries):

@@ -332,7 +332,11 @@ def test_a_manager_closes_after_confirming_and_restates_with_a_reason(as_manager
     assert response.status_code == 302
     inventory.refresh_from_db()
     assert inventory.status == Inventory.Status.CLOSED and inventory.closed_by == manager
-    assert ObjectChange.objects.for_object(inventory).filter(action=ObjectChange.Action.TRANSITION, message__contains="closed").exists()
+    assert (
+        ObjectChange.objects.for_object(inventory)
+        .filter(action=ObjectChange.Action.TRANSITION, message__contains="closed")
+        .exists()
+    )
 
     # closed: no settings, no recalculation, no second close; each refused and nothing moves
     before = state(inventory)
