@@ -117,7 +117,9 @@ class KpiValue(OrganisationOwned, VersionedModel):
         ordering = ["kpi", "period"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kpi", "site", "period"], condition=models.Q(site__isnull=False), name="kpi_value_site_unique"
+                fields=["kpi", "site", "period"],
+                condition=models.Q(site__isnull=False),
+                name="kpi_value_site_unique",
             ),
             models.UniqueConstraint(
                 fields=["kpi", "period"], condition=models.Q(site__isnull=True), name="kpi_value_whole_unique"
@@ -138,6 +140,7 @@ class Objective(OrganisationOwned, VersionedModel):
         ACHIEVED = "achieved", "Achieved"
         MISSED = "missed", "Missed"
         NO_DATA = "no_data", "No data yet"
+        CANCELLED = "cancelled", "Cancelled"
 
     number = models.PositiveIntegerField(editable=False)
     reference = models.CharField(max_length=20, editable=False)
@@ -171,7 +174,9 @@ class Objective(OrganisationOwned, VersionedModel):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "number"], name="objective_number_unique"),
-            models.CheckConstraint(condition=models.Q(due_date__gte=models.F("start_date")), name="objective_dates"),
+            models.CheckConstraint(
+                condition=models.Q(due_date__gte=models.F("start_date")), name="objective_dates"
+            ),
         ]
 
     def __str__(self) -> str:

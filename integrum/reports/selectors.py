@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, TextField, Value, When
@@ -19,6 +19,7 @@ from integrum.core.permissions import membership_in
 from integrum.documents.models import Acknowledgement, ApprovalStep, Document, DocumentRevision
 from integrum.environment.models import ComplianceEvaluation
 from integrum.environment.selectors import evaluations_due_for, overdue_evaluations
+from integrum.performance.selectors import kpi_values_due_for, objectives_at_risk_for
 from integrum.risks.models import Risk
 from integrum.risks.selectors import reviews_due_for
 
@@ -102,6 +103,9 @@ class MyWork:
     to_read: list[Document]
     risk_reviews: list[Risk]
     evaluations: list[ComplianceEvaluation]
+    # KPI values to enter and objectives at risk or missed (performance.selectors).
+    kpi_values: list[Any] = field(default_factory=list)
+    objectives: list[Any] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -113,13 +117,16 @@ class MyWork:
             self.to_read,
             self.risk_reviews,
             self.evaluations,
+            self.kpi_values,
+            self.objectives,
         ]
         return sum(len(entries) for entries in lists)
 
 
 def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
     """Open actions and gap-analysis items the user owns, documents to review, sign and read,
-    risks to review and compliance evaluations to carry out, overdue first (seven queries)."""
+    risks to review, compliance evaluations to carry out, KPI values to enter and objectives at
+    risk, overdue first (a fixed number of queries)."""
     actions = overdue_first(
         Action.objects.visible_to(user).filter(
             organisation=organisation, owner=user, status__in=Action.OPEN_STATUSES
@@ -140,6 +147,8 @@ def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
         to_read=list(to_acknowledge(user, organisation)[:limit]),
         risk_reviews=list(reviews_due_for(user, organisation)[:limit]),
         evaluations=list(evaluations_due_for(user, organisation)[:limit]),
+        kpi_values=kpi_values_due_for(user, organisation, limit=limit),
+        objectives=objectives_at_risk_for(user, organisation, limit=limit),
     )
 
 

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from integrum.actions.models import Action
 from integrum.core.models import StaleEdit
 from integrum.core.permissions import ADMINISTER, MANAGE, WRITE
+from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView, export_response
 from integrum.core.views import (
     ObjectDetailView,
@@ -143,6 +144,7 @@ class RiskDetailView(ObjectDetailView):
         context["action_form"] = RiskActionForm(organisation=self.organisation)
         context["clauses"] = clauses_of(risk)
         context["current_matrix"] = services.risk_matrix_current(self.organisation)
+        context["related"] = related_to(risk, self.request.user)
         context["can_manage"] = self.can(MANAGE)
         return context
 

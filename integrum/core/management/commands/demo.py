@@ -848,13 +848,17 @@ class Command(BaseCommand):
         self.load_standards()
         northwind = Organisation.objects.filter(slug=DEMO_SLUG).first()
         if northwind is not None:
+            from integrum.performance.demo import add_performance_to
+
             added = []
             if add_documents_to(northwind):
                 added.append("its document register")
             if add_registers_to(northwind):
                 added.append("its planning registers")
+            if add_performance_to(northwind, _ensure_users(), timezone.localdate()):
+                added.append("its environmental data, GHG inventories, KPIs and objectives")
             if added:
-                were = "was" if added == ["its document register"] else "were"
+                were = "was" if len(added) == 1 and added[0] == "its document register" else "were"
                 self.stdout.write(
                     f"The demo organisation exists already; {' and '.join(added)} {were} added."
                 )
@@ -1068,6 +1072,9 @@ def _seed_northwind(users: dict[str, User], today: datetime.date) -> Organisatio
             )
     seed_documents(organisation, users, today)
     seed_registers(organisation, users, today)
+    from integrum.performance.demo import seed_performance
+
+    seed_performance(organisation, users, today)
     return organisation
 
 
