@@ -8,11 +8,19 @@ transaction, so dashboards, KPIs and the GHG inventory read the totals and never
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, Self
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
-from integrum.core.models import OrganisationOwned, VersionedModel
+from integrum.core.models import OrganisationOwned, OrganisationQuerySet, VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from integrum.core.models import User
 
 
 class Quality(models.TextChoices):
@@ -63,15 +71,21 @@ class Meter(OrganisationOwned, VersionedModel):
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    unit = models.CharField(max_length=30, help_text="The unit readings are kept in, e.g. kWh, m³, litres, tonnes.")
-    reading_kind = models.CharField(max_length=12, choices=ReadingKind.choices, default=ReadingKind.CONSUMPTION)
+    unit = models.CharField(
+        max_length=30, help_text="The unit readings are kept in, e.g. kWh, m³, litres, tonnes."
+    )
+    reading_kind = models.CharField(
+        max_length=12, choices=ReadingKind.choices, default=ReadingKind.CONSUMPTION
+    )
     interval_minutes = models.PositiveIntegerField(
         null=True,
         blank=True,
         help_text="For interval data (e.g. 15 or 30): a row with only a timestamp covers this many minutes.",
     )
     fuel = models.CharField(max_length=100, blank=True, help_text="For fuels: which one, e.g. diesel, LPG.")
-    waste_stream = models.CharField(max_length=100, blank=True, help_text="For waste: e.g. mixed plastics, swarf.")
+    waste_stream = models.CharField(
+        max_length=100, blank=True, help_text="For waste: e.g. mixed plastics, swarf."
+    )
     disposal_route = models.CharField(max_length=12, choices=DisposalRoute.choices, blank=True)
     supplier = models.CharField(max_length=200, blank=True)
     outlier_factor = models.DecimalField(
@@ -82,7 +96,9 @@ class Meter(OrganisationOwned, VersionedModel):
     )
     is_active = models.BooleanField(default=True)
     # The latest register read of a register meter; the next read is measured from it.
-    last_register = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True, editable=False)
+    last_register = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True, editable=False
+    )
     last_register_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     site_field = "site"
@@ -96,6 +112,23 @@ class Meter(OrganisationOwned, VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("measurement:meter_detail", args=[self.pk])
+
+
+class ReadingBatchQuerySet(OrganisationQuerySet):
+    def visible_to(self, user: User | AnonymousUser) -> Self:
+        """Members of the whole organisation see every batch; a member limited to some sites sees
+        the batches they sent, because a batch may hold readings of any site's meters."""
+        from integrum.core.permissions import memberships_of
+
+        if not user.is_authenticated:
+            return self.none()
+        condition = Q(pk__in=[])
+        for membership in memberships_of(user):
+            in_org = Q(organisation_id=membership.organisation_id)
+            if membership.site_ids:
+                in_org &= Q(created_by=user)
+            condition |= in_org
+        return self.filter(condition)
 
 
 class ReadingBatch(OrganisationOwned):
@@ -129,16 +162,28 @@ class ReadingBatch(OrganisationOwned):
     # The first errors, each {row, column, message}; error_count says how many there were.
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    warning_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    meters = models.ManyToManyField(
+        Meter,
+        blank=True,
+        related_name="batches",
+        editable=False,
+        help_text="The meters its readings are for.",
+    )
 
-    change_log_exclude = frozenset({"created_at", "updated_at", "processed_rows"})
+    objects = ReadingBatchQuerySet.as_manager()  # type: ignore[misc]  # a narrower visible_to
+
+    # Progress and the lists of problems change often and can be long: the log keeps the status,
+    # the counts and the message.
+    change_log_exclude = frozenset({"created_at", "updated_at", "processed_rows", "errors", "warnings"})
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"Readings {self.file_name or self.get_source_display()} ({self.created_at:%Y-%m-%d %H:%M})"
@@ -162,9 +207,18 @@ class Reading(models.Model):
     to the previous read. Not change-logged per row: see `ReadingBatch`.
     """
 
-    organisation = models.ForeignKey("core.Organisation", on_delete=models.CASCADE, related_name="+")
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings")
-    batch = models.ForeignKey(ReadingBatch, on_delete=models.PROTECT, related_name="readings")
+    # A million-row import pays for every index and every foreign-key check on each row; the
+    # database check on the meter stays, the other two do not: the organisation is the meter's
+    # (kept for scoping queries) and the batch is written in the same transaction as its readings
+    # by `readings.commit`, the only writer of this table. No index of their own on organisation
+    # and meter: the unique (meter, start) index serves the reads.
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings", db_index=False)
+    batch = models.ForeignKey(
+        ReadingBatch, on_delete=models.PROTECT, related_name="readings", db_constraint=False
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     quantity = models.DecimalField(max_digits=20, decimal_places=6)
@@ -172,11 +226,17 @@ class Reading(models.Model):
     quality = models.CharField(max_length=10, choices=Quality.choices, default=Quality.MEASURED)
     is_outlier = models.BooleanField(default=False)
 
+    objects = OrganisationQuerySet.as_manager()
+    # A reading has no site of its own: it is at its meter's.
+    site_field: ClassVar[str] = "meter__site"
+
     class Meta:
         ordering = ["meter", "start"]
         constraints = [
             models.UniqueConstraint(fields=["meter", "start"], name="reading_meter_start_unique"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="reading_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="reading_end_after_start"
+            ),
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="reading_quantity_not_negative"),
         ]
 
@@ -197,7 +257,8 @@ class MonthlyTotal(models.Model):
     )
     reading_count = models.PositiveIntegerField(default=0)
 
-    site_field = "site"
+    objects = OrganisationQuerySet.as_manager()
+    site_field: ClassVar[str] = "site"
 
     class Meta:
         ordering = ["meter", "month"]
@@ -221,14 +282,27 @@ class SiteFigure(OrganisationOwned, VersionedModel):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     month = models.DateField(help_text="The first day of the month.")
     value = models.DecimalField(max_digits=20, decimal_places=4)
-    unit = models.CharField(max_length=40, blank=True, help_text="For output: e.g. tonnes of castings, units.")
+    unit = models.CharField(
+        max_length=40, blank=True, help_text="For output: e.g. tonnes of castings, units."
+    )
 
     site_field = "site"
 
     class Meta:
         ordering = ["-month", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "site", "kind", "month"], name="site_figure_unique"),
+            # Two constraints because NULLs are distinct in a unique index: one figure per site,
+            # and one for the whole organisation.
+            models.UniqueConstraint(
+                fields=["organisation", "site", "kind", "month"],
+                condition=Q(site__isnull=False),
+                name="site_figure_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "month"],
+                condition=Q(site__isnull=True),
+                name="site_figure_unique_organisation",
+            ),
             models.CheckConstraint(condition=models.Q(value__gte=0), name="site_figure_not_negative"),
         ]
 

@@ -35,7 +35,8 @@ from integrum.core.models import ObjectChange
 from integrum.measurement import units
 from integrum.measurement.models import Meter, MonthlyTotal, Quality, Reading, ReadingBatch
 
-# Sent after readings are committed, with the organisation and the months they touched.
+# Sent inside the transaction that commits or takes out readings (or moves a meter), with the
+# organisation and the months whose totals changed.
 readings_committed = django.dispatch.Signal()
 
 MAX_ERRORS_KEPT = 200
@@ -227,6 +228,13 @@ def parse_moment(text: str, default_tz: dt.tzinfo) -> dt.datetime:
 # --- The dry run -------------------------------------------------------------------------------
 
 
+def _parse_or_none(moment: Callable[[str], dt.datetime], text: str) -> dt.datetime | None:
+    try:
+        return moment(text)
+    except ValueError:
+        return None
+
+
 class _Moments:
     """Parse timestamps once: an interval file repeats each of them for every meter."""
 
@@ -260,31 +268,49 @@ def check(
     result = CheckResult()
     by_code = {meter.code: meter for meter in meters}
     moment = _Moments(timezone.get_current_timezone())
+    moments = moment.memo
     per_meter: dict[int, list[Prepared]] = defaultdict(list)
     register_rows: dict[int, list[tuple[int, dt.datetime, Decimal, str]]] = defaultdict(list)
+    # What the loop needs of each meter, looked up once: code → (meter, readings so far, is a
+    # register meter, interval minutes).
+    slots = {
+        code: (
+            meter,
+            per_meter[meter.id],
+            meter.reading_kind == Meter.ReadingKind.REGISTER,
+            meter.interval_minutes,
+        )
+        for code, meter in by_code.items()
+        if meter.is_active
+    }
     # (given unit, meter unit) → factor, None when no conversion is needed, or the refusal.
     factors: dict[tuple[str, str], Decimal | str | None] = {}
     # (timestamp text, interval) → (start, end) of an interval reading.
     intervals: dict[tuple[str, int], tuple[dt.datetime, dt.datetime]] = {}
     qualities = {"": Quality.MEASURED.value, **{value: value for value in QUALITIES}}
     measured = Quality.MEASURED.value
-    register_kind = Meter.ReadingKind.REGISTER
     total = 0
+    next_progress = PROGRESS_EVERY if progress is not None else -1
     error = result.error
+    missing = object()
 
     for number, code, text, unit, timestamp, start_text, end_text, quality_text in rows:
         total += 1
-        if progress is not None and total % PROGRESS_EVERY == 0:
-            progress(total, max(expected, total))
-        meter = by_code.get(code)
-        if meter is None:
-            meter = by_code.get(code.strip())
+        if total == next_progress:
+            progress(total, max(expected, total))  # type: ignore[misc]
+            next_progress += PROGRESS_EVERY
+        slot = slots.get(code)
+        if slot is None:
+            meter = by_code.get(code) or by_code.get(code.strip())
             if meter is None:
                 error(number, "meter", f"No meter “{code}” that you may enter readings for.")
+            elif not meter.is_active:
+                error(number, "meter", f"Meter {meter.code} is no longer in use.")
+            else:
+                slot = slots[code.strip()]
+            if slot is None:
                 continue
-        if not meter.is_active:
-            error(number, "meter", f"Meter {meter.code} is no longer in use.")
-            continue
+        meter, entries, is_register, minutes = slot
         try:
             value = Decimal(text)
         except (InvalidOperation, ValueError, TypeError):
@@ -297,14 +323,17 @@ def check(
             error(number, "value", f"“{text}” is not a number.")
             continue
         key = (unit, meter.unit)
-        factor = factors.get(key, "")
-        if factor == "":
+        factor = factors.get(key, missing)
+        if factor is missing:
             factor = factors[key] = _factor(unit, meter.unit)
-        if isinstance(factor, str):
-            error(number, "unit", factor)
-            continue
         try:
-            quantity = (value if factor is None else value * factor).quantize(SIX_PLACES)
+            if factor is None:
+                quantity = value.quantize(SIX_PLACES)
+            elif isinstance(factor, str):
+                error(number, "unit", factor)
+                continue
+            else:
+                quantity = (value * factor).quantize(SIX_PLACES)  # type: ignore[operator]
         except InvalidOperation:
             error(number, "value", f"“{text}” is too large.")
             continue
@@ -317,7 +346,7 @@ def check(
             if quality not in QUALITIES:
                 error(number, "quality", "Quality must be measured, estimated or invoiced.")
                 continue
-        if meter.reading_kind == register_kind:
+        if is_register:
             if not timestamp:
                 error(number, "timestamp", f"Meter {meter.code} is read from its register: give a timestamp.")
                 continue
@@ -329,7 +358,6 @@ def check(
             register_rows[meter.id].append((number, when, quantity, quality))
             continue
         if timestamp:
-            minutes = meter.interval_minutes
             if not minutes:
                 error(
                     number,
@@ -350,14 +378,12 @@ def check(
                 intervals[(timestamp, minutes)] = period
             start, end = period
         else:
-            try:
-                start = moment(start_text)
-            except ValueError:
+            start = moments.get(start_text) or _parse_or_none(moment, start_text)  # type: ignore[assignment]
+            if start is None:
                 error(number, "start", "Dates must look like 2026-03-31 or 2026-03-31T14:15.")
                 continue
-            try:
-                end = moment(end_text)
-            except ValueError:
+            end = moments.get(end_text) or _parse_or_none(moment, end_text)  # type: ignore[assignment]
+            if end is None:
                 error(number, "end", "Dates must look like 2026-03-31 or 2026-03-31T14:15.")
                 continue
             if end <= start:
@@ -366,8 +392,10 @@ def check(
         if quantity.is_signed() and quantity:
             error(number, "value", "An amount used cannot be negative.")
             continue
-        per_meter[meter.id].append(Prepared(number, meter, start, end, quantity, None, quality))
+        entries.append(Prepared(number, meter, start, end, quantity, None, quality))
 
+    for pk in [pk for pk, entries in per_meter.items() if not entries]:
+        del per_meter[pk]
     result.total = total
     by_pk = {meter.pk: meter for meter in by_code.values()}
     result.meters = {pk: by_pk[pk] for pk in {*per_meter, *register_rows}}
@@ -405,7 +433,9 @@ def _register_deltas(
     """Turn register reads into amounts used since the read before; the first ever read of a
     meter is its opening read."""
     reads.sort(key=lambda read: read[1])
-    previous = (meter.last_register, meter.last_register_at) if meter.last_register_at else None
+    previous: tuple[Decimal, dt.datetime] | None = None
+    if meter.last_register_at is not None and meter.last_register is not None:
+        previous = (meter.last_register, meter.last_register_at)
     for number, when, register, quality in reads:
         if previous is None:
             previous = (register, when)
@@ -448,35 +478,44 @@ def _check_overlaps(meter: Meter, entries: list[Prepared], result: CheckResult) 
     if not entries:
         return
     entries.sort(key=attrgetter("start"))
-    first, last = entries[0].start, max(prepared.end for prepared in entries)
-    result.spans[meter.pk] = (first, last)
-    stored = _stored_periods(meter.pk, first, last)
-    stored_index = 0
-    previous: Prepared | None = None
-    for prepared in entries:
-        if previous is not None and prepared.start < previous.end:
-            kind = "the same period as" if prepared.start == previous.start else "a period that overlaps"
+    # `latest` is the entry reaching furthest so far: a reading starting before its end overlaps it.
+    latest = entries[0]
+    for prepared in entries[1:]:
+        if prepared.start < latest.end:
+            kind = "the same period as" if prepared.start == latest.start else "a period that overlaps"
             result.error(
                 prepared.number,
                 "start",
-                f"Meter {meter.code}: this reading covers {kind} row {previous.number}.",
+                f"Meter {meter.code}: this reading covers {kind} row {latest.number}.",
             )
-        if stored:
-            while stored_index < len(stored) and stored[stored_index][1] <= prepared.start:
-                stored_index += 1
-            if stored_index < len(stored) and stored[stored_index][0] < prepared.end:
-                start, end = stored[stored_index]
-                result.error(
-                    prepared.number,
-                    "start",
-                    f"Meter {meter.code} already has a reading for {_local(start)}–{_local(end)}.",
-                )
-        if previous is None or prepared.end > previous.end:
-            previous = prepared
+        if prepared.end > latest.end:
+            latest = prepared
+    first, last = entries[0].start, latest.end
+    result.spans[meter.pk] = (first, last)
+    stored = _stored_periods(meter.pk, first, last)
+    if not stored:
+        return
+    index = 0
+    for prepared in entries:
+        while index < len(stored) and stored[index][1] <= prepared.start:
+            index += 1
+        if index == len(stored):
+            break
+        if stored[index][0] < prepared.end:
+            start, end = stored[index]
+            result.error(
+                prepared.number,
+                "start",
+                f"Meter {meter.code} already has a reading for {_local(start)}–{_local(end)}.",
+            )
 
 
 def _local(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+# Above this many readings, the meter's usual rate is the median of an even sample of them.
+OUTLIER_SAMPLE = 10_000
 
 
 def _flag_outliers(meter: Meter, entries: list[Prepared], result: CheckResult) -> None:
@@ -484,27 +523,38 @@ def _flag_outliers(meter: Meter, entries: list[Prepared], result: CheckResult) -
 
     The usual rate is the median of the last twelve months' totals and of the new readings.
     Readings shorter than a day (interval data) are only flagged when far above it: low values
-    at night or at weekends are normal there.
+    at night or at weekends are normal there. The limits are turned into amounts once per length
+    of reading, so each reading costs one comparison.
     """
     if not entries:
         return
-    rates = [float(p.quantity) * DAY_SECONDS / (p.end - p.start).total_seconds() for p in entries]
     history = [
         float(quantity) / _days_in_month(month)
         for quantity, month in MonthlyTotal.objects.filter(meter_id=meter.pk, reading_count__gt=0)
         .order_by("-month")
         .values_list("quantity", "month")[:12]
     ]
-    if len(history) + len(rates) < 6:
+    if len(history) + len(entries) < 6:
         return
-    median = statistics.median(history + rates)
+    step = max(1, len(entries) // OUTLIER_SAMPLE)
+    sample = [float(p.quantity) * DAY_SECONDS / (p.end - p.start).total_seconds() for p in entries[::step]]
+    median = statistics.median(history + sample)
     if median <= 0:
         return
     factor = float(meter.outlier_factor)
-    high, low = median * factor, median / factor
-    for prepared, rate in zip(entries, rates, strict=True):
-        if rate > high or (0 < rate < low and (prepared.end - prepared.start).total_seconds() >= DAY_SECONDS):
+    limits: dict[dt.timedelta, tuple[Decimal, Decimal | None]] = {}
+    for prepared in entries:
+        length = prepared.end - prepared.start
+        limit = limits.get(length)
+        if limit is None:
+            days = length.total_seconds() / DAY_SECONDS
+            low = Decimal(repr(median / factor * days)) if days >= 1 else None
+            limit = limits[length] = (Decimal(repr(median * factor * days)), low)
+        high, low = limit
+        quantity = prepared.quantity
+        if quantity > high or (low is not None and quantity < low and quantity):
             prepared.is_outlier = True
+            rate = float(quantity) * DAY_SECONDS / length.total_seconds()
             result.warn(
                 prepared.number,
                 f"Meter {meter.code}: {rate:,.2f} {meter.unit} a day is far from its usual {median:,.2f}.",
@@ -548,21 +598,20 @@ class MonthSplitter:
         index = bisect.bisect_right(bounds, start) - 1
         if end <= bounds[index + 1]:
             return [(self.months[index], quantity)]
+        # Each month gets the rounded running total up to its end less the one before: the
+        # parts are never negative and add up exactly, however small the amount.
         total_seconds = Decimal((end - start).total_seconds())
         shares: list[tuple[dt.date, Decimal]] = []
         allotted = Decimal(0)
-        cursor = start
         while True:
             boundary = bounds[index + 1]
             if boundary >= end:
                 shares.append((self.months[index], quantity - allotted))
                 return shares
-            part = (quantity * Decimal((boundary - cursor).total_seconds()) / total_seconds).quantize(
-                SIX_PLACES
-            )
-            shares.append((self.months[index], part))
-            allotted += part
-            cursor = boundary
+            elapsed = Decimal((boundary - start).total_seconds())
+            running = (quantity * elapsed / total_seconds).quantize(SIX_PLACES)
+            shares.append((self.months[index], running - allotted))
+            allotted = running
             index += 1
 
 
@@ -668,11 +717,8 @@ def commit(batch: ReadingBatch, result: CheckResult) -> int:
             batch.finished_at = timezone.now()
             batch.save()
         if months:
-            transaction.on_commit(
-                lambda: readings_committed.send(
-                    sender=ReadingBatch, organisation_id=organisation_id, months=months
-                )
-            )
+            # In the same transaction: what is derived from the totals changes with them or not at all.
+            readings_committed.send(sender=ReadingBatch, organisation_id=organisation_id, months=months)
     return count
 
 
@@ -833,9 +879,15 @@ def _add_to_totals(
             total.reading_count += count
             changed.append(total)
     MonthlyTotal.objects.bulk_create(created, batch_size=2000)
+    emptied = [total.pk for total in changed if total.reading_count <= 0]
     MonthlyTotal.objects.bulk_update(
-        changed, ["quantity", "estimated_quantity", "reading_count"], batch_size=2000
+        [total for total in changed if total.reading_count > 0],
+        ["quantity", "estimated_quantity", "reading_count"],
+        batch_size=2000,
     )
+    if emptied:
+        # A month whose readings were all taken out has no data, which is not the same as zero.
+        MonthlyTotal.objects.filter(pk__in=emptied).delete()
 
 
 def revert(batch: ReadingBatch) -> int:
@@ -870,9 +922,6 @@ def revert(batch: ReadingBatch) -> int:
             batch.committed_rows = 0
             batch.save()
         if months:
-            transaction.on_commit(
-                lambda: readings_committed.send(
-                    sender=ReadingBatch, organisation_id=organisation_id, months=months
-                )
-            )
+            # In the same transaction: what is derived from the totals changes with them or not at all.
+            readings_committed.send(sender=ReadingBatch, organisation_id=organisation_id, months=months)
     return removed

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import pint
 
-registry = pint.UnitRegistry(non_int_type=Decimal)
+registry: pint.UnitRegistry = pint.UnitRegistry(non_int_type=Decimal)
 # Energy units of the fuel and gas trade that pint does not define.
 registry.define("mmBtu = 1e6 * british_thermal_unit = MMBtu")
 registry.define("standard_cubic_foot = foot ** 3 = scf")
@@ -71,8 +71,10 @@ def parse_unit(text: str) -> pint.Unit:
     expression = _SPELLINGS.get(cleaned.lower(), cleaned)
     try:
         unit = registry.parse_units(expression)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError, TypeError, ValueError) as error:
-        raise UnitError(f"“{text}” is not a unit we know (try kWh, MWh, GJ, m³, litres, kg or tonnes).") from error
+    except Exception as error:  # pint's parser fails in many ways on bad text (even AssertionError)
+        raise UnitError(
+            f"“{text}” is not a unit we know (try kWh, MWh, GJ, m³, litres, kg or tonnes)."
+        ) from error
     if unit.dimensionless:
         raise UnitError(f"“{text}” is not a unit of a physical quantity.")
     return unit

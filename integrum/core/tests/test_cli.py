@@ -120,19 +120,59 @@ def test_it_leaves_the_demo_gap_analysis_part_way_with_justified_exclusions(
 
 
 @pytest.mark.django_db
+def test_it_gives_the_demo_environmental_data_inventories_kpis_and_objectives(
+    settings: Any, tmp_path: Path
+) -> None:
+    from integrum.ghg.models import FactorDataset, Inventory
+    from integrum.ghg.services import inventory_totals
+    from integrum.measurement.models import Meter, MonthlyTotal
+    from integrum.performance.models import Kpi, Objective
+    from integrum.performance.selectors import objectives_progress
+
+    run_demo(settings, tmp_path)
+    northwind = Organisation.objects.get(slug=DEMO_SLUG)
+    assert {m.kind for m in Meter.objects.filter(organisation=northwind)} == {
+        "electricity",
+        "gas",
+        "fuel",
+        "water",
+        "waste",
+    }
+    assert MonthlyTotal.objects.filter(organisation=northwind, month__year=2024).count() == 9 * 12
+    assert set(FactorDataset.objects.values_list("identifier", flat=True)) == {
+        "desnz-2024-v1.1",
+        "desnz-2025-v1",
+        "desnz-2026-v1",
+    }
+    inventories = {i.year: i for i in Inventory.objects.filter(organisation=northwind)}
+    assert inventories[2024].status == inventories[2025].status == "closed"
+    assert not any(i.problems or i.changed_since_close for i in inventories.values())
+    assert inventories[2024].dataset.identifier == "desnz-2024-v1.1"
+    # Every scope has emissions, and the REGO certificates make market-based scope 2 lower in 2025.
+    totals = inventory_totals(inventories[2025])
+    assert all(totals[key] > 0 for key in ("scope_1", "scope_2_location", "scope_2_market", "scope_3"))
+    assert totals["scope_2_market"] < totals["scope_2_location"]
+    assert {k.source for k in Kpi.objects.filter(organisation=northwind)} == {"manual", "meters", "emissions"}
+    progress = objectives_progress(list(Objective.objects.filter(organisation=northwind)))
+    assert len(progress) == 4 and all(p.latest is not None for p in progress.values())
+
+
+@pytest.mark.django_db
 def test_it_gives_the_demo_actions_of_every_status_from_gaps_and_elsewhere(
     settings: Any, tmp_path: Path
 ) -> None:
     from integrum.actions.models import Action
     from integrum.assessments.models import AssessmentItem
     from integrum.environment.models import ComplianceEvaluation
+    from integrum.performance.models import Objective
     from integrum.risks.models import Risk
 
     run_demo(settings, tmp_path)
     northwind = Organisation.objects.get(slug=DEMO_SLUG)
     actions = list(Action.objects.filter(organisation=northwind))
-    # From the gap analysis, the risk register and a failed evaluation of compliance, and on their own.
-    assert 10 <= len(actions) <= 20
+    # From the gap analysis, the risk register, a failed evaluation of compliance and objectives'
+    # plans, and on their own.
+    assert 10 <= len(actions) <= 25
     assert {a.status for a in actions} == set(Action.Status.values)
     assert all(a.outcome for a in actions if a.status == Action.Status.DONE)
     assert len({a.owner_id for a in actions}) >= 4
@@ -140,7 +180,7 @@ def test_it_gives_the_demo_actions_of_every_status_from_gaps_and_elsewhere(
     assert Action.objects.filter(organisation=northwind).overdue().count() >= 2
     raised = [a for a in actions if a.source_type is not None]
     assert 3 <= len(raised) < len(actions)
-    assert all(isinstance(a.source, AssessmentItem | Risk | ComplianceEvaluation) for a in raised)
+    assert all(isinstance(a.source, AssessmentItem | Risk | ComplianceEvaluation | Objective) for a in raised)
     assert sum(isinstance(a.source, AssessmentItem) for a in raised) >= 3
 
     # Written through the services by the people themselves, so the change log tells the story.

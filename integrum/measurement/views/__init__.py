@@ -1,0 +1,1 @@
+"""The environmental data pages: meters and readings, imports, site figures."""
