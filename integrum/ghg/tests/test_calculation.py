@@ -141,3 +141,42 @@ def test_restatement_is_explicit_and_logged(organisation, admin_user, setup):
         .filter(action=ObjectChange.Action.TRANSITION, message__startswith="Restated from test-2024")
         .exists()
     )
+
+
+@pytest.fixture
+def desnz_2024(db):
+    from integrum.ghg.factors import dataset_import
+    from integrum.ghg.tests.test_factors import FLAT_2024
+
+    return dataset_import(name=FLAT_2024.name, data=FLAT_2024.read_bytes())
+
+
+def test_the_2024_worked_checks_on_the_official_flat_file(organisation, sites, desnz_2024):
+    """10,000 kWh of gas → 1,829.0 kg; 10,000 kWh of UK grid electricity → 2,070.5 kg;
+    1,000 litres of diesel → 2,512.79 kg CO2e (DESNZ 2024 v1.1)."""
+    checks = [
+        ("G1", Meter.Kind.GAS, "kWh", "1_100_1004_6", 1, "", "10000", Decimal("1829.0")),
+        ("E1", Meter.Kind.ELECTRICITY, "kWh", "7_400_4000_5", 2, "electricity", "10000", Decimal("2070.5")),
+        ("D1", Meter.Kind.FUEL, "litres", "1_101_1011_8", 1, "", "1000", Decimal("2512.79")),
+    ]
+    for code, kind, unit, key, scope, basis, amount, _ in checks:
+        meter = make_meter(organisation, sites[0], code, kind, unit)
+        EmissionSource.objects.create(
+            organisation=organisation,
+            meter=meter,
+            family="desnz",
+            factor_key=key,
+            scope=scope,
+            scope2_basis=basis,
+        )
+        add_reading(organisation, meter, "2024-05-01", "2024-06-01", amount)
+    inventory = services.inventory_create(organisation=organisation, year=2024, dataset=desnz_2024)
+    for code, *_, expected in checks:
+        assert total(inventory, source__meter__code=code, method__in=["", "location"]) == expected, code
+    # The gas split is recorded per gas, each with the publisher's factor identifier.
+    gases = InventoryResult.objects.filter(inventory=inventory, source__meter__code="G1")
+    assert {(r.ghg, r.factor.external_id) for r in gases} == {
+        (Gas.CO2, "1_100_1004_6_2"),
+        (Gas.CH4, "1_100_1004_6_3"),
+        (Gas.N2O, "1_100_1004_6_4"),
+    }
