@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, TextIO
@@ -89,7 +90,10 @@ class Command(BaseCommand):
             known = ", ".join(FactorDataset.objects.values_list("identifier", flat=True)) or "none yet"
             raise CommandError(f"No dataset is called {identifier} (imported: {known}).")
         if output is None:
-            write_csv(dataset, self.stdout)
+            try:
+                write_csv(dataset, self.stdout)
+            except BrokenPipeError:  # the reader stopped early (`| head`): not an error of ours
+                sys.stderr.close()
             return
         with output.open("w", encoding="utf-8", newline="") as handle:
             write_csv(dataset, handle)
