@@ -11,11 +11,13 @@ act with a reason, kept with the totals before and after.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from integrum.core.models import ChangeLoggedModel, OrganisationOwned, VersionedModel
+from integrum.core.models import ChangeLoggedModel, OrganisationOwned, OrganisationQuerySet, VersionedModel
 
 
 class Gas(models.TextChoices):
@@ -151,6 +153,9 @@ class EmissionSource(OrganisationOwned, VersionedModel):
     scope3_category = models.PositiveSmallIntegerField(choices=Scope3Category.choices, null=True, blank=True)
     scope2_basis = models.CharField(max_length=12, choices=Scope2Basis.choices, blank=True)
     label = models.CharField(max_length=200, blank=True)
+
+    # Site-limited members see the sources of their sites' meters.
+    site_field: ClassVar[str] = "meter__site"
 
     class Meta:
         ordering = ["meter", "scope"]
@@ -292,7 +297,8 @@ class InventoryResult(models.Model):
     gas_kg = models.DecimalField(max_digits=24, decimal_places=6, help_text="Mass of the gas itself.")
     co2e_kg = models.DecimalField(max_digits=24, decimal_places=6)
 
-    site_field = "site"
+    objects = OrganisationQuerySet.as_manager()
+    site_field: ClassVar[str] = "site"
 
     class Meta:
         ordering = ["month", "scope"]

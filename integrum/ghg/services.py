@@ -16,7 +16,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from integrum.core.changelog import change_note
-from integrum.core.models import ObjectChange, OrganisationQuerySet
+from integrum.core.models import ObjectChange
 from integrum.core.permissions import membership_in
 from integrum.ghg import calculation
 from integrum.ghg.models import (
@@ -445,7 +445,7 @@ def instrument_delete(*, instrument: ContractualInstrument, user: Any = None) ->
 
 # --- Reading results ---------------------------------------------------------------------------
 # Reads shared by the inventory pages, the export and the API. Each costs one query whatever the
-# number of sources, months or sites, and starts from `visible_results(user)`, so a member limited
+# number of sources, months or sites, and starts from `InventoryResult.objects.visible_to(user)`, so a member limited
 # to some sites sees the figures of those sites only.
 
 TOTAL_LABELS = {
@@ -465,11 +465,6 @@ def number_text(value: Decimal | None) -> str:
     if value is None:
         return ""
     return format(value.normalize(), "f")
-
-
-def visible_results(user: Any) -> QuerySet[InventoryResult]:
-    """Results of the user's organisations; of their own sites only for a site-limited member."""
-    return OrganisationQuerySet(InventoryResult).visible_to(user)
 
 
 def tonnes(totals_kg: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -23,7 +23,7 @@ from django.db.models import Avg, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
-from integrum.core.models import OrganisationQuerySet, Site
+from integrum.core.models import Site
 from integrum.core.permissions import membership_in
 from integrum.ghg.models import FactorDataset, Gas, Inventory, InventoryResult, Scope, Scope3Category
 from integrum.measurement import units
@@ -234,11 +234,6 @@ def visible_sites(user: Any, organisation: Any) -> tuple[list[Site], bool]:
     if membership.site_ids:
         return list(sites.filter(pk__in=membership.site_ids)), False
     return list(sites), True
-
-
-def results_visible_to(user: Any) -> QuerySet[InventoryResult]:
-    """Inventory results the user may see: their organisations' and, when limited, their sites'."""
-    return OrganisationQuerySet(model=InventoryResult).visible_to(user)
 
 
 def resolve(
@@ -538,7 +533,7 @@ def _emissions(view: View, inventories: Iterable[Inventory], per_site: PerSite) 
     categories: dict[int | None, Decimal] = defaultdict(Decimal)
     if by_year:
         year_of = {inventory.pk: inventory.year for inventory in by_year.values()}
-        results = results_visible_to(view.user).filter(
+        results = InventoryResult.objects.visible_to(view.user).filter(
             organisation=view.organisation, inventory_id__in=list(year_of)
         )
         if view.site:

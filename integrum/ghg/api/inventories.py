@@ -105,7 +105,7 @@ class InventorySerializer(serializers.ModelSerializer):
     def get_totals(self, inventory: Inventory) -> dict[str, str]:
         totals = getattr(inventory, "totals_kg", None)
         if totals is None:  # a single record read outside the list
-            results = services.visible_results(self.context["request"].user)
+            results = InventoryResult.objects.visible_to(self.context["request"].user)
             totals = services.totals_by_inventory(results, [inventory.pk])[inventory.pk]
         return {key: _kg(value) for key, value in totals.items()}
 
@@ -256,7 +256,7 @@ class InventoryViewSet(CreateMixin, UpdateMixin):
         if page is not None and self.action == "list":
             # The totals of the whole page in one query rather than one per inventory.
             totals = services.totals_by_inventory(
-                services.visible_results(self.request.user), [inventory.pk for inventory in page]
+                InventoryResult.objects.visible_to(self.request.user), [inventory.pk for inventory in page]
             )
             for inventory in page:
                 inventory.totals_kg = totals[inventory.pk]
@@ -307,7 +307,7 @@ class InventoryViewSet(CreateMixin, UpdateMixin):
         the factor and dataset that produced it. A site-limited member gets their sites' rows."""
         inventory = self.get_object()
         queryset = (
-            services.visible_results(request.user)
+            InventoryResult.objects.visible_to(request.user)
             .filter(inventory=inventory)
             .select_related("site", "factor", "dataset")
             .order_by("month", "scope", "source_id", "method", "ghg", "pk")

@@ -55,7 +55,7 @@ class InventoryListView(ObjectListView):
         context = super().get_context_data(**kwargs)
         inventories = list(context["object_list"])
         totals = services.totals_by_inventory(
-            services.visible_results(self.request.user), [inventory.pk for inventory in inventories]
+            InventoryResult.objects.visible_to(self.request.user), [inventory.pk for inventory in inventories]
         )
         for inventory in inventories:
             inventory.totals_t = services.tonnes(totals[inventory.pk])
@@ -114,7 +114,7 @@ class InventoryDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         inventory = self.object
         context["breakdown"] = services.inventory_breakdown(
-            inventory, services.visible_results(self.request.user)
+            inventory, InventoryResult.objects.visible_to(self.request.user)
         )
         restatements = inventory.restatements.select_related("previous_dataset", "new_dataset", "restated_by")
         context["restatements"] = [
@@ -246,7 +246,7 @@ class InventoryExportView(ObjectMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         inventory = self.get_object()
         results = (
-            services.visible_results(request.user)
+            InventoryResult.objects.visible_to(request.user)
             .filter(inventory=inventory)
             .select_related("site", "source__meter", "factor", "instrument", "dataset")
             .order_by("month", "site__code", "source_id", "method", "ghg", "pk")
