@@ -255,6 +255,9 @@ class MonthlyTotal(models.Model):
     estimated_quantity = models.DecimalField(
         max_digits=24, decimal_places=6, default=0, help_text="The part of the quantity that was estimated."
     )
+    invoiced_quantity = models.DecimalField(
+        max_digits=24, decimal_places=6, default=0, help_text="The part of the quantity taken from invoices."
+    )
     reading_count = models.PositiveIntegerField(default=0)
 
     objects = OrganisationQuerySet.as_manager()

@@ -623,14 +623,14 @@ def month_shares(start: dt.datetime, end: dt.datetime, quantity: Decimal) -> lis
 def _totals_of(
     items: Iterable[tuple[int, dt.datetime, dt.datetime, Decimal, str]], splitter: MonthSplitter, sign: int
 ) -> dict[tuple[int, dt.date], list[Any]]:
-    """(meter id, month) → [quantity, estimated quantity, reading count] of (meter id, start, end,
-    quantity, quality) items; `sign` -1 takes them out.
+    """(meter id, month) → [quantity, estimated quantity, invoiced quantity, reading count] of
+    (meter id, start, end, quantity, quality) items; `sign` -1 takes them out.
 
     Items usually come meter by meter in time order, so the month of the previous item is tried
     first: most readings then cost two comparisons and an addition.
     """
     totals: dict[tuple[int, dt.date], list[Any]] = {}
-    estimated = Quality.ESTIMATED.value
+    estimated, invoiced = Quality.ESTIMATED.value, Quality.INVOICED.value
     shares = splitter.shares
     bounds, months = splitter.bounds, splitter.months
     current_meter, low, high, entry = None, None, None, None
@@ -640,20 +640,24 @@ def _totals_of(
             entry[0] += part  # type: ignore[index]
             if quality == estimated:
                 entry[1] += part  # type: ignore[index]
-            entry[2] += sign  # type: ignore[index]
+            elif quality == invoiced:
+                entry[2] += part  # type: ignore[index]
+            entry[3] += sign  # type: ignore[index]
             continue
         parts = shares(start, end, quantity)
         for month, part in parts:
             key = (meter_pk, month)
             entry = totals.get(key)
             if entry is None:
-                entry = totals[key] = [Decimal(0), Decimal(0), 0]
+                entry = totals[key] = [Decimal(0), Decimal(0), Decimal(0), 0]
             if sign < 0:
                 part = -part
             entry[0] += part
             if quality == estimated:
                 entry[1] += part
-            entry[2] += sign
+            elif quality == invoiced:
+                entry[2] += part
+            entry[3] += sign
         if len(parts) == 1:
             index = months.index(parts[0][0])
             current_meter, low, high = meter_pk, bounds[index], bounds[index + 1]
@@ -859,7 +863,7 @@ def _add_to_totals(
         for total in MonthlyTotal.objects.select_for_update().filter(meter_id__in=meter_ids, month__in=months)
     }
     changed, created = [], []
-    for (meter_id, month), (quantity, estimated, count) in totals.items():
+    for (meter_id, month), (quantity, estimated, invoiced, count) in totals.items():
         total = existing.get((meter_id, month))
         if total is None:
             created.append(
@@ -870,19 +874,21 @@ def _add_to_totals(
                     month=month,
                     quantity=quantity,
                     estimated_quantity=estimated,
+                    invoiced_quantity=invoiced,
                     reading_count=count,
                 )
             )
         else:
             total.quantity += quantity
             total.estimated_quantity += estimated
+            total.invoiced_quantity += invoiced
             total.reading_count += count
             changed.append(total)
     MonthlyTotal.objects.bulk_create(created, batch_size=2000)
     emptied = [total.pk for total in changed if total.reading_count <= 0]
     MonthlyTotal.objects.bulk_update(
         [total for total in changed if total.reading_count > 0],
-        ["quantity", "estimated_quantity", "reading_count"],
+        ["quantity", "estimated_quantity", "invoiced_quantity", "reading_count"],
         batch_size=2000,
     )
     if emptied:

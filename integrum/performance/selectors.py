@@ -123,6 +123,13 @@ class _Amount:
         self.quality = _worse(self.quality, quality)
 
 
+def _quality_of(estimated: Decimal | None, invoiced: Decimal | None) -> str:
+    """The quality of a monthly total: estimated if any of it was, else invoiced if any of it was."""
+    if estimated:
+        return Quality.ESTIMATED
+    return Quality.INVOICED if invoiced else Quality.MEASURED
+
+
 # kpi id → period → site id (None: the whole KPI) → amount
 _Amounts = dict[int, dict[datetime.date, dict[int | None, _Amount]]]
 
@@ -177,7 +184,9 @@ def _meter_amounts(
             month__lt=last,
         )
         .values("organisation_id", "meter__kind", "meter__unit", "site_id", "month")
-        .annotate(quantity=Sum("quantity"), estimated=Sum("estimated_quantity"))
+        .annotate(
+            quantity=Sum("quantity"), estimated=Sum("estimated_quantity"), invoiced=Sum("invoiced_quantity")
+        )
         .order_by()
     )
     grouped: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
@@ -191,7 +200,7 @@ def _meter_amounts(
             except units.UnitError:
                 refused.add(row["meter__unit"])
                 continue
-            quality = Quality.ESTIMATED if row["estimated"] else Quality.MEASURED
+            quality = _quality_of(row["estimated"], row["invoiced"])
             period = period_start(row["month"], kpi.frequency)
             amounts[kpi.pk][period].setdefault(row["site_id"], _Amount()).add(value, quality)
         if refused:
@@ -229,26 +238,24 @@ def _emission_amounts(kpis: list[Kpi], first: datetime.date, last: datetime.date
         .annotate(co2e=Sum("co2e_kg"))
         .order_by()
     )
-    # The activity behind an inventory row was estimated when its meter's monthly total was.
+    # The activity behind an inventory row was estimated (or invoiced) when its meter's monthly
+    # total was, in part.
     sources = EmissionSource.objects.filter(meter_id=OuterRef("meter_id"))
-    estimated: set[tuple[int, datetime.date, int]] = set()
+    qualities: dict[tuple[int, datetime.date, int], str] = {}
     scopes_of_meter: dict[int, set[int]] = defaultdict(set)
     for meter_id, scope in EmissionSource.objects.filter(organisation_id__in=organisations).values_list(
         "meter_id", "scope"
     ):
         scopes_of_meter[meter_id].add(scope)
-    for meter_id, site_id, month in (
-        MonthlyTotal.objects.filter(
-            organisation_id__in=organisations,
-            month__gte=first,
-            month__lt=last,
-            estimated_quantity__gt=0,
-        )
+    for meter_id, site_id, month, estimated, invoiced in (
+        MonthlyTotal.objects.filter(organisation_id__in=organisations, month__gte=first, month__lt=last)
+        .filter(Q(estimated_quantity__gt=0) | Q(invoiced_quantity__gt=0))
         .filter(Exists(sources))
-        .values_list("meter_id", "site_id", "month")
+        .values_list("meter_id", "site_id", "month", "estimated_quantity", "invoiced_quantity")
     ):
         for scope in scopes_of_meter[meter_id]:
-            estimated.add((site_id, month, scope))
+            key = (site_id, month, scope)
+            qualities[key] = _worse(qualities.get(key, ""), _quality_of(estimated, invoiced))
     by_organisation: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
         by_organisation[row[0]].append(row)
@@ -257,7 +264,7 @@ def _emission_amounts(kpis: list[Kpi], first: datetime.date, last: datetime.date
         for _, site_id, month, scope, method, co2e in by_organisation.get(kpi.organisation_id, []):
             if not _counts(kpi.emissions_basis, scope, method):
                 continue
-            quality = Quality.ESTIMATED if (site_id, month, scope) in estimated else Quality.MEASURED
+            quality = qualities.get((site_id, month, scope), Quality.MEASURED)
             period = period_start(month, kpi.frequency)
             amounts[kpi.pk][period].setdefault(site_id, _Amount()).add(co2e / per_unit, quality)
 

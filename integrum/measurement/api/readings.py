@@ -281,6 +281,7 @@ class MonthlyTotalSerializer(serializers.ModelSerializer):
             "quantity",
             "unit",
             "estimated_quantity",
+            "invoiced_quantity",
             "reading_count",
         ]
         read_only_fields = fields

@@ -148,6 +148,20 @@ def test_register_reads_become_amounts_and_may_not_go_down(organisation, sites):
     assert [e["column"] for e in no_time.errors] == ["timestamp"]
 
 
+def test_monthly_totals_keep_the_estimated_and_invoiced_parts(organisation, sites):
+    meter = make_meter(organisation, sites[0])
+    rows = [
+        {"meter": "E1", "start": "2026-03-01", "end": "2026-03-11", "value": "10", "quality": "measured"},
+        {"meter": "E1", "start": "2026-03-11", "end": "2026-03-21", "value": "20", "quality": "invoiced"},
+        {"meter": "E1", "start": "2026-03-21", "end": "2026-04-01", "value": "40", "quality": "estimated"},
+    ]
+    batch = committed(organisation, run(organisation, [meter], rows))
+    total = MonthlyTotal.objects.get(meter=meter)
+    assert (total.quantity, total.invoiced_quantity, total.estimated_quantity) == (70, 20, 40)
+    readings.revert(batch)
+    assert not MonthlyTotal.objects.filter(meter=meter).exists()
+
+
 def test_overlap_with_stored_readings_is_refused_and_revert_restores_totals(organisation, sites):
     meter = make_meter(organisation, sites[0])
     first = run(

@@ -97,6 +97,14 @@ def test_an_estimated_total_makes_the_point_estimated(organisation, meters):
     assert [p.quality for p in series.points] == ["measured", "estimated", "measured"]
 
 
+def test_an_invoiced_total_makes_the_point_invoiced_unless_part_is_estimated(organisation, meters):
+    bhm, _ = meters
+    bhm.monthly_totals.filter(month=month(2025, 1)).update(invoiced_quantity=D(3000))
+    bhm.monthly_totals.filter(month=month(2025, 2)).update(invoiced_quantity=D(3000), estimated_quantity=D(5))
+    series = kpi_series(meter_kpi(organisation), start=dt.date(2025, 1, 1), end=dt.date(2025, 3, 31))
+    assert [p.quality for p in series.points] == ["invoiced", "estimated", "measured"]
+
+
 def test_quarters_add_up_their_months_and_sites_narrow(organisation, sites, meters):
     kpi = meter_kpi(organisation, frequency=Kpi.Frequency.QUARTERLY, unit="kWh")
     series = kpi_series(kpi, start=dt.date(2025, 1, 1), end=dt.date(2025, 3, 31))
