@@ -80,6 +80,13 @@ def calculate(inventory: Inventory) -> Outcome:
         except (units.UnitError, _CannotConvert) as problem:
             outcome.problems.append(f"{source}: {problem}")
             continue
+        if not any(co2e for *_, co2e in per_unit):
+            # Publishers have printed 0 where a factor was unavailable; say so rather than let a
+            # real activity count as no emissions without anyone noticing.
+            outcome.problems.append(
+                f"{source}: the factor “{source.factor_key}” is 0 in {dataset.identifier}; "
+                "check that the publisher means no emissions rather than no factor."
+            )
         for total in totals[source.meter_id]:
             quantity = total.quantity * to_factor_unit
             is_scope_2 = bool(source.scope2_basis)

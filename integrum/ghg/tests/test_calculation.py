@@ -79,6 +79,18 @@ def test_other_gwp_set_recomputes_from_gas_masses_and_refuses_unsplit_factors(or
     assert any("cannot be expressed in AR6" in problem for problem in inventory.problems)
 
 
+def test_a_zero_factor_is_applied_but_flagged(organisation, sites):
+    dataset = make_dataset("zero-2024", factors=[("ev", 1, "kWh", Gas.CO2E, "0", "kg CO2e")])
+    meter = make_meter(organisation, sites[0], "EV1", Meter.Kind.ELECTRICITY, "kWh")
+    EmissionSource.objects.create(
+        organisation=organisation, meter=meter, family="zero", factor_key="ev", scope=1
+    )
+    add_reading(organisation, meter, "2024-03-01", "2024-04-01", "500")
+    inventory = services.inventory_create(organisation=organisation, year=2024, dataset=dataset)
+    assert total(inventory) == 0
+    assert any("is 0 in zero-2024" in problem for problem in inventory.problems)
+
+
 def test_market_based_uses_certificates_then_supplier_rate(organisation, sites, setup):
     dataset, _gas, grid, _diesel = setup
     add_reading(organisation, grid, "2024-01-01", "2024-02-01", "10000")
