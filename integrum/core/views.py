@@ -201,6 +201,33 @@ class ObjectFormView(ObjectMixin, TemplateView):
         return f"Edit {self.object}" if self.object else f"New {verbose}"
 
 
+class ObjectDeleteView(ObjectMixin, View):
+    """POST only: delete through the record's service, then back to the list. A refusal (the
+    service's ValidationError) is shown on the record's page and nothing is deleted."""
+
+    required_role = MANAGE
+    service: ClassVar[Any]
+    keyword: ClassVar[str]
+    list_url: ClassVar[str]
+
+    def delete(self, obj: Any) -> None:
+        type(self).service(**{self.keyword: obj})
+
+    def deleted_message(self, label: str) -> str:
+        return f"Deleted {label}."
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object()
+        label = str(obj)
+        try:
+            self.delete(obj)
+        except ValidationError as error:
+            messages.error(request, f"{label} was not deleted. {error_text(error)}")
+            return redirect(obj)
+        messages.success(request, self.deleted_message(label))
+        return redirect(reverse(self.list_url))
+
+
 def history_of(obj: models.Model) -> models.QuerySet[ObjectChange]:
     """A record's latest 50 change-log entries, in one query."""
     return ObjectChange.objects.for_object(obj).select_related("content_type")[:50]

@@ -21,6 +21,7 @@ from integrum.core.permissions import ADMINISTER, MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView, export_response
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -207,19 +208,11 @@ class RiskTransitionView(ObjectMixin, View):
         return redirect(risk)
 
 
-class RiskDeleteView(ObjectMixin, View):
-    required_role = MANAGE
+class RiskDeleteView(ObjectDeleteView):
     model = Risk
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        risk = self.get_object()
-        try:
-            services.risk_delete(risk=risk)
-        except ValidationError as error:
-            messages.error(request, f"{risk.reference} was not deleted. {error_text(error)}")
-            return redirect(risk)
-        messages.success(request, f"Deleted {risk.reference} {risk.title}.")
-        return redirect("risks:risk_list")
+    service = services.risk_delete
+    keyword = "risk"
+    list_url = "risks:risk_list"
 
 
 class RiskActionCreateView(ObjectMixin, View):

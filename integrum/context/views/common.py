@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.views import View
 
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import export_response
-from integrum.core.views import ObjectDetailView, ObjectListView, ObjectMixin, error_text, history_of
+from integrum.core.views import ObjectDetailView, ObjectListView, history_of
 
 
 class RegisterListView(ObjectListView):
@@ -49,23 +44,3 @@ class RegisterDetailView(ObjectDetailView):
         context["related"] = related_to(self.object, self.request.user)
         context["can_manage"] = self.can(MANAGE)
         return context
-
-
-class RegisterDeleteView(ObjectMixin, View):
-    """POST only, managers: the register's delete service, then back to the list."""
-
-    required_role = MANAGE
-    service: ClassVar[Any]
-    keyword: ClassVar[str]
-    list_url: ClassVar[str]
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        obj = self.get_object()
-        label = str(obj)
-        try:
-            type(self).service(**{self.keyword: obj})
-        except ValidationError as error:
-            messages.error(request, f"{label} was not deleted. {error_text(error)}")
-            return redirect(obj)
-        messages.success(request, f"Deleted {label}.")
-        return redirect(reverse(self.list_url))

@@ -18,11 +18,17 @@ from integrum.context.forms import ClimateDeterminationForm, ContextIssueForm
 from integrum.context.models import ClimateDetermination, ContextIssue
 from integrum.context.selectors import climate_determination
 from integrum.context.tabular import ContextIssueSpec
-from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
+from integrum.context.views.common import RegisterDetailView, RegisterListView
 from integrum.core.models import StaleEdit
 from integrum.core.permissions import MANAGE
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView, OrganisationMixin, apply_validation_error, history_of
+from integrum.core.views import (
+    ObjectDeleteView,
+    ObjectFormView,
+    OrganisationMixin,
+    apply_validation_error,
+    history_of,
+)
 
 
 class IssueListView(RegisterListView):
@@ -75,7 +81,7 @@ class IssueFormView(ObjectFormView):
         return self.object.get_absolute_url() if self.object else reverse("context:issue_list")
 
 
-class IssueDeleteView(RegisterDeleteView):
+class IssueDeleteView(ObjectDeleteView):
     model = ContextIssue
     service = services.context_issue_delete
     keyword = "issue"

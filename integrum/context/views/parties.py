@@ -18,11 +18,11 @@ from integrum.context.filters import InterestedPartyFilterSet
 from integrum.context.forms import InterestedPartyForm, PartyRequirementForm
 from integrum.context.models import InterestedParty, PartyRequirement
 from integrum.context.tabular import InterestedPartySpec
-from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
+from integrum.context.views.common import RegisterDetailView, RegisterListView
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView, ObjectMixin, error_text
+from integrum.core.views import ObjectDeleteView, ObjectFormView, ObjectMixin, error_text
 
 
 def obligation_url(requirement: PartyRequirement) -> str:
@@ -115,7 +115,7 @@ class PartyFormView(ObjectFormView):
         return self.object.get_absolute_url() if self.object else reverse("context:party_list")
 
 
-class PartyDeleteView(RegisterDeleteView):
+class PartyDeleteView(ObjectDeleteView):
     model = InterestedParty
     service = services.interested_party_delete
     keyword = "party"

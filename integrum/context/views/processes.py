@@ -19,10 +19,17 @@ from integrum.context.filters import ProcessFilterSet
 from integrum.context.forms import ProcessForm, ProcessInteractionForm
 from integrum.context.models import Process, ProcessInteraction
 from integrum.context.tabular import ProcessSpec
-from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
+from integrum.context.views.common import RegisterDetailView, RegisterListView
 from integrum.core.permissions import WRITE
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView, ObjectMixin, OrganisationMixin, error_text, safe_next
+from integrum.core.views import (
+    ObjectDeleteView,
+    ObjectFormView,
+    ObjectMixin,
+    OrganisationMixin,
+    error_text,
+    safe_next,
+)
 
 # A map of more processes than this is unreadable; the register lists them all.
 MAP_LIMIT = 300
@@ -100,7 +107,7 @@ class ProcessFormView(ObjectFormView):
         return self.object.get_absolute_url() if self.object else reverse("context:process_list")
 
 
-class ProcessDeleteView(RegisterDeleteView):
+class ProcessDeleteView(ObjectDeleteView):
     model = Process
     service = services.process_delete
     keyword = "process"

@@ -12,9 +12,9 @@ from integrum.context.filters import OrganisationalRoleFilterSet
 from integrum.context.forms import OrganisationalRoleForm
 from integrum.context.models import OrganisationalRole
 from integrum.context.tabular import OrganisationalRoleSpec
-from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
+from integrum.context.views.common import RegisterDetailView, RegisterListView
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectFormView
+from integrum.core.views import ObjectDeleteView, ObjectFormView
 
 
 class RoleListView(RegisterListView):
@@ -60,7 +60,7 @@ class RoleFormView(ObjectFormView):
         return self.object.get_absolute_url() if self.object else reverse("context:role_list")
 
 
-class RoleDeleteView(RegisterDeleteView):
+class RoleDeleteView(ObjectDeleteView):
     model = OrganisationalRole
     service = services.organisational_role_delete
     keyword = "role"

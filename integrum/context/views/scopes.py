@@ -18,11 +18,11 @@ from integrum.context.filters import ScopeFilterSet
 from integrum.context.forms import ScopeExclusionForm, ScopeForm
 from integrum.context.models import Scope, ScopeExclusion
 from integrum.context.tabular import ScopeSpec
-from integrum.context.views.common import RegisterDeleteView, RegisterDetailView, RegisterListView
+from integrum.context.views.common import RegisterDetailView, RegisterListView
 from integrum.core.exports import pdf_response
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.tabular import RegisterImportView
-from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectMixin, error_text
+from integrum.core.views import ObjectDeleteView, ObjectDetailView, ObjectFormView, ObjectMixin, error_text
 from integrum.standards.models import Clause, Standard
 
 
@@ -88,7 +88,7 @@ class ScopeFormView(ObjectFormView):
         return self.object.get_absolute_url() if self.object else reverse("context:scope_list")
 
 
-class ScopeDeleteView(RegisterDeleteView):
+class ScopeDeleteView(ObjectDeleteView):
     model = Scope
     service = services.scope_delete
     keyword = "scope"

@@ -23,6 +23,7 @@ from integrum.core.exports import xlsx_response
 from integrum.core.models import StaleEdit, User
 from integrum.core.permissions import ADMINISTER, MANAGE, READ, WRITE
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -320,18 +321,11 @@ class DocumentWithdrawView(DocumentActionView):
         return redirect(document)
 
 
-class DocumentDeleteView(DocumentActionView):
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        document = self.get_object()
-        try:
-            services.document_delete(document=document)
-        except ValidationError as error:
-            messages.error(request, f"{document.reference} was not deleted. {error_text(error)}")
-            return redirect(document)
-        messages.success(request, f"Deleted {document.reference} {document.title}.")
-        return redirect("documents:document_list")
+class DocumentDeleteView(ObjectDeleteView):
+    model = Document
+    service = services.document_delete
+    keyword = "document"
+    list_url = "documents:document_list"
 
 
 # --- Revisions -------------------------------------------------------------------------------

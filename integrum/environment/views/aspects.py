@@ -20,6 +20,7 @@ from integrum.core.permissions import ADMINISTER, MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -180,15 +181,11 @@ class AspectScoreView(ObjectMixin, View):
         return view.render_to_response(context, status=400)
 
 
-class AspectDeleteView(ObjectMixin, View):
+class AspectDeleteView(ObjectDeleteView):
     model = Aspect
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        aspect = self.get_object()
-        services.aspect_delete(aspect=aspect)
-        messages.success(request, f"Deleted {aspect.reference} {aspect.aspect}.")
-        return redirect("environment:aspect_list")
+    service = services.aspect_delete
+    keyword = "aspect"
+    list_url = "environment:aspect_list"
 
 
 class AspectImportView(RegisterImportView):

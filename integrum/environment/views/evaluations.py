@@ -21,6 +21,7 @@ from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.services import attachment_add
 from integrum.core.tabular import RegisterImportView
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -165,19 +166,11 @@ class EvaluationCompleteView(ObjectMixin, View):
         return view.render_to_response(view.get_context_data(complete_form=form), status=400)
 
 
-class EvaluationDeleteView(ObjectMixin, View):
+class EvaluationDeleteView(ObjectDeleteView):
     model = ComplianceEvaluation
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        evaluation = self.get_object()
-        try:
-            services.evaluation_delete(evaluation=evaluation)
-        except ValidationError as error:
-            messages.error(request, f"{evaluation.reference} was not deleted. {error_text(error)}")
-            return redirect(evaluation)
-        messages.success(request, f"Deleted {evaluation.reference}.")
-        return redirect("environment:evaluation_list")
+    service = services.evaluation_delete
+    keyword = "evaluation"
+    list_url = "environment:evaluation_list"
 
 
 class EvaluationImportView(RegisterImportView):

@@ -17,6 +17,7 @@ from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.tabular import RegisterImportView
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -139,19 +140,11 @@ class ObligationTransitionView(ObjectMixin, View):
         return redirect(obligation)
 
 
-class ObligationDeleteView(ObjectMixin, View):
+class ObligationDeleteView(ObjectDeleteView):
     model = ComplianceObligation
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        obligation = self.get_object()
-        try:
-            services.obligation_delete(obligation=obligation)
-        except ValidationError as error:
-            messages.error(request, f"{obligation.reference} was not deleted. {error_text(error)}")
-            return redirect(obligation)
-        messages.success(request, f"Deleted {obligation.reference} {obligation.title}.")
-        return redirect("environment:obligation_list")
+    service = services.obligation_delete
+    keyword = "obligation"
+    list_url = "environment:obligation_list"
 
 
 class ObligationImportView(RegisterImportView):

@@ -6,18 +6,19 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views import View
 from django.views.generic import TemplateView
 
 from integrum.core.permissions import WRITE
-from integrum.core.views import ObjectFormView, ObjectListView, ObjectMixin, OrganisationMixin, error_text
+from integrum.core.views import (
+    ObjectDeleteView,
+    ObjectFormView,
+    ObjectListView,
+    OrganisationMixin,
+)
 from integrum.ghg import services
 from integrum.ghg.filters import EmissionSourceFilterSet, InstrumentFilterSet
 from integrum.ghg.forms import EmissionSourceForm, FactorSearchForm, InstrumentForm
@@ -164,22 +165,19 @@ class SourceFormView(ObjectFormView):
         return f"Saved {obj}; open inventories are recalculated with it."
 
 
-class SourceDeleteView(ObjectMixin, View):
+class SourceDeleteView(ObjectDeleteView):
     model = EmissionSource
     required_role = WRITE
+    list_url = "ghg:source_list"
 
     def get_queryset(self) -> QuerySet[EmissionSource]:
         return visible_sources(self).select_related("meter", "organisation")
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        source = self.get_object()
-        try:
-            services.source_delete(source=source, user=request.user)
-        except ValidationError as error:
-            messages.error(request, f"{source} was not deleted. {error_text(error)}")
-        else:
-            messages.success(request, f"Deleted {source}; open inventories no longer count it.")
-        return redirect("ghg:source_list")
+    def delete(self, obj: Any) -> None:
+        services.source_delete(source=obj, user=self.request.user)
+
+    def deleted_message(self, label: str) -> str:
+        return f"Deleted {label}; open inventories no longer count it."
 
 
 # --- Contractual instruments ------------------------------------------------------------------
@@ -233,16 +231,13 @@ class InstrumentFormView(ObjectFormView):
         return f"Saved {obj}; open inventories are recalculated with it."
 
 
-class InstrumentDeleteView(ObjectMixin, View):
+class InstrumentDeleteView(ObjectDeleteView):
     model = ContractualInstrument
     required_role = WRITE
+    list_url = "ghg:instrument_list"
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        instrument = self.get_object()
-        try:
-            services.instrument_delete(instrument=instrument, user=request.user)
-        except ValidationError as error:
-            messages.error(request, f"{instrument} was not deleted. {error_text(error)}")
-        else:
-            messages.success(request, f"Deleted {instrument}; open inventories no longer use it.")
-        return redirect("ghg:instrument_list")
+    def delete(self, obj: Any) -> None:
+        services.instrument_delete(instrument=obj, user=self.request.user)
+
+    def deleted_message(self, label: str) -> str:
+        return f"Deleted {label}; open inventories no longer use it."

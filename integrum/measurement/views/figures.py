@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 
 from integrum.core.permissions import MANAGE, WRITE
-from integrum.core.views import ObjectFormView, ObjectListView, ObjectMixin, error_text
+from integrum.core.views import ObjectDeleteView, ObjectFormView, ObjectListView
 from integrum.measurement import services
 from integrum.measurement.filters import SiteFigureFilterSet
 from integrum.measurement.forms import SiteFigureForm
@@ -76,16 +71,9 @@ class SiteFigureFormView(ObjectFormView):
         return reverse("measurement:figure_list")
 
 
-class SiteFigureDeleteView(ObjectMixin, View):
+class SiteFigureDeleteView(ObjectDeleteView):
     model = SiteFigure
-    required_role = MANAGE
+    list_url = "measurement:figure_list"
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        figure = self.get_object()
-        try:
-            services.site_figure_delete(figure=figure, user=request.user)  # type: ignore[arg-type]
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-        else:
-            messages.success(request, f"Deleted {figure}.")
-        return redirect("measurement:figure_list")
+    def delete(self, obj: Any) -> None:
+        services.site_figure_delete(figure=obj, user=self.request.user)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from django.views import View
 from integrum.core.charts import Series, bar_chart
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -177,18 +178,10 @@ class MeterActivationView(ObjectMixin, View):
         return redirect(meter)
 
 
-class MeterDeleteView(ObjectMixin, View):
+class MeterDeleteView(ObjectDeleteView):
     """POST: delete a meter that never had a reading (managers)."""
 
     model = Meter
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        meter = self.get_object()
-        try:
-            services.meter_delete(meter=meter)
-        except ValidationError as error:
-            messages.error(request, error_text(error))
-            return redirect(meter)
-        messages.success(request, f"Deleted meter {meter.code}.")
-        return redirect("measurement:meter_list")
+    service = services.meter_delete
+    keyword = "meter"
+    list_url = "measurement:meter_list"

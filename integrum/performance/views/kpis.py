@@ -19,6 +19,7 @@ from integrum.core.models import Site, StaleEdit
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.tabular import RegisterImportView, export_response
 from integrum.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectFormView,
     ObjectListView,
@@ -244,19 +245,11 @@ class KpiFormView(ObjectFormView):
         return f"Saved {obj.reference}." if self.object else f"{obj.reference} defined."
 
 
-class KpiDeleteView(ObjectMixin, View):
+class KpiDeleteView(ObjectDeleteView):
     model = Kpi
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        kpi = self.get_object()
-        try:
-            services.kpi_delete(kpi=kpi)
-        except ValidationError as error:
-            messages.error(request, f"{kpi.reference} was not deleted. {error_text(error)}")
-            return redirect(kpi)
-        messages.success(request, f"Deleted {kpi}.")
-        return redirect("performance:kpi_list")
+    service = services.kpi_delete
+    keyword = "kpi"
+    list_url = "performance:kpi_list"
 
 
 class KpiValueImportView(RegisterImportView):

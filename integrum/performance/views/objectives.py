@@ -18,7 +18,14 @@ from django.views import View
 from integrum.actions.models import Action
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
-from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ObjectMixin, error_text
+from integrum.core.views import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+    error_text,
+)
 from integrum.performance import services
 from integrum.performance.filters import ObjectiveFilterSet
 from integrum.performance.forms import CancelForm, ObjectiveForm, PlanActionForm
@@ -184,19 +191,11 @@ class ObjectiveReinstateView(ObjectMixin, View):
         return redirect(objective)
 
 
-class ObjectiveDeleteView(ObjectMixin, View):
+class ObjectiveDeleteView(ObjectDeleteView):
     model = Objective
-    required_role = MANAGE
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        objective = self.get_object()
-        try:
-            services.objective_delete(objective=objective)
-        except ValidationError as error:
-            messages.error(request, f"{objective.reference} was not deleted. {error_text(error)}")
-            return redirect(objective)
-        messages.success(request, f"Deleted {objective}.")
-        return redirect("performance:objective_list")
+    service = services.objective_delete
+    keyword = "objective"
+    list_url = "performance:objective_list"
 
 
 class ObjectiveActionCreateView(ObjectMixin, View):
