@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from integrum.core.dates import add_months
 from integrum.ghg.models import (
     ContractualInstrument,
     EmissionFactor,
@@ -315,12 +316,12 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     months, cursor = [], start.replace(day=1)
     while cursor <= end:
         months.append(cursor)
-        cursor = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        cursor = add_months(cursor, 1)
     return months
 
 
 def _overlap_days(start: dt.date, end: dt.date, month: dt.date) -> int:
-    month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    month_end = add_months(month, 1) - dt.timedelta(days=1)
     return max(0, (min(end, month_end) - max(start, month)).days + 1)
 
 

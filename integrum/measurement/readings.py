@@ -13,6 +13,7 @@ once per unit, statistics use floats, and the insert is one COPY on PostgreSQL.
 from __future__ import annotations
 
 import bisect
+import calendar
 import csv
 import datetime as dt
 import io
@@ -562,8 +563,7 @@ def _flag_outliers(meter: Meter, entries: list[Prepared], result: CheckResult) -
 
 
 def _days_in_month(month: dt.date) -> int:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return (following - month).days
+    return calendar.monthrange(month.year, month.month)[1]
 
 
 # --- Months -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from integrum.core.changelog import acting_as
+from integrum.core.dates import add_months
 from integrum.core.models import Organisation, Site
 from integrum.ghg import services as ghg_services
 from integrum.ghg.models import ContractualInstrument, EmissionSource, FactorDataset, Inventory
@@ -140,12 +141,12 @@ def _months(today: dt.date) -> list[dt.date]:
     last = today.replace(day=1)
     while cursor < last:
         months.append(cursor)
-        cursor = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        cursor = add_months(cursor, 1)
     return months
 
 
 def _next(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return add_months(month, 1)
 
 
 def _amount(base: float, swing: float, trend: float, month: dt.date, salt: int) -> Decimal:
