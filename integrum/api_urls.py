@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from integrum.actions.api import ActionViewSet
 from integrum.assessments.api import AssessmentItemViewSet, AssessmentViewSet
+from integrum.audits.api import routes as audits_routes
 from integrum.context.api import (
     ClimateDeterminationViewSet,
     ContextIssueViewSet,
@@ -32,8 +33,10 @@ from integrum.environment.api import (
     SignificanceMethodViewSet,
 )
 from integrum.ghg.api import routes as ghg_routes
+from integrum.improvement.api import routes as improvement_routes
 from integrum.measurement.api import routes as measurement_routes
 from integrum.performance.api import routes as performance_routes
+from integrum.reviews.api import routes as reviews_routes
 from integrum.risks.api import RiskMatrixViewSet, RiskViewSet
 from integrum.standards.api import ClauseViewSet, CorrespondenceViewSet, StandardViewSet
 
@@ -69,6 +72,9 @@ router.register("risk-matrices", RiskMatrixViewSet, basename="risk-matrix")
 measurement_routes.register(router)
 ghg_routes.register(router)
 performance_routes.register(router)
+audits_routes.register(router)
+improvement_routes.register(router)
+reviews_routes.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "integrum.measurement",
     "integrum.ghg",
     "integrum.performance",
+    "integrum.audits",
+    "integrum.improvement",
+    "integrum.reviews",
     "integrum.reports",
 ]
 
@@ -260,6 +263,18 @@ SPECTACULAR_SETTINGS = {
         "ReadingBatchStatusEnum": "integrum.measurement.models.ReadingBatch.Status",
         "KpiSourceEnum": "integrum.performance.models.Kpi.Source",
         "ObjectiveStatusEnum": "integrum.performance.models.Objective.Status",
+        "AuditStatusEnum": "integrum.audits.models.Audit.Status",
+        "ChecklistAnswerEnum": "integrum.audits.models.ChecklistItem.Answer",
+        "FindingGradeEnum": "integrum.audits.models.Grade",
+        "NonconformityStatusEnum": "integrum.improvement.models.Nonconformity.Status",
+        "NonconformitySourceEnum": "integrum.improvement.models.Nonconformity.Source",
+        "NonconformitySeverityEnum": "integrum.improvement.models.Nonconformity.Severity",
+        "NonconformitySimilarEnum": "integrum.improvement.models.Nonconformity.Similar",
+        "EffectivenessEnum": "integrum.improvement.models.Nonconformity.Effectiveness",
+        "CauseCategoryEnum": "integrum.improvement.models.Cause",
+        "CauseMethodEnum": "integrum.improvement.models.CauseEntry.Method",
+        "ManagementReviewStatusEnum": "integrum.reviews.models.ManagementReview.Status",
+        "ReviewOutputKindEnum": "integrum.reviews.models.ReviewOutput.Kind",
     },
 }
 

@@ -28,6 +28,9 @@ urlpatterns = [
     path("data/", include("integrum.measurement.urls")),
     path("ghg/", include("integrum.ghg.urls")),
     path("performance/", include("integrum.performance.urls")),
+    path("audits/", include("integrum.audits.urls")),
+    path("improvement/", include("integrum.improvement.urls")),
+    path("reviews/", include("integrum.reviews.urls")),
     path("api/v1/", include("integrum.api_urls")),
     path("admin/", admin.site.urls),
 ]

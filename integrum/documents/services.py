@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,6 +20,7 @@ from integrum.core.files import check_upload
 from integrum.core.models import Membership, ObjectChange, Organisation, Role, Site, User
 from integrum.core.numbering import next_number
 from integrum.core.permissions import can
+from integrum.core.signatures import check_signature_password
 from integrum.core.validation import check_member
 from integrum.documents import text
 from integrum.documents.models import (
@@ -413,22 +413,6 @@ def waiting_steps(revision: DocumentRevision) -> QuerySet[ApprovalStep]:
     return pending.filter(position=first) if first is not None else pending.none()
 
 
-# Wrong signature passwords are throttled like sign-in attempts: a signature is a password check.
-SIGNATURE_ATTEMPTS = 5
-SIGNATURE_WINDOW_SECONDS = 900
-
-
-def _check_signature_password(user: User, password: str) -> None:
-    key = f"signature-attempts:{user.pk}"
-    if (cache.get(key) or 0) >= SIGNATURE_ATTEMPTS:
-        raise ValidationError({"password": "Too many wrong passwords. Wait 15 minutes, then sign again."})
-    if not user.check_password(password):
-        cache.add(key, 0, SIGNATURE_WINDOW_SECONDS)
-        cache.incr(key)
-        raise ValidationError({"password": "The password is not correct: the signature was not recorded."})
-    cache.delete(key)
-
-
 def _lock(revision: DocumentRevision) -> DocumentRevision:
     """Re-read the revision under a row lock: concurrent signatures on it queue here."""
     return DocumentRevision.objects.select_for_update().select_related("document").get(pk=revision.pk)
@@ -451,7 +435,7 @@ def revision_sign(*, step: ApprovalStep, user: User, password: str, comment: str
         raise ValidationError("This signature is not yours to give.")
     if not waiting_steps(revision).filter(pk=step.pk).exists():
         raise ValidationError("Earlier reviewers or approvers have not signed yet.")
-    _check_signature_password(user, password)
+    check_signature_password(user, password)
     step.status = ApprovalStep.Status.SIGNED
     step.signed_by = user
     step.signed_at = timezone.now()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import django.dispatch
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,10 @@ MAX_SCALE = 1000
 MAX_WEIGHT = Decimal(100)
 MAX_MONTHS = 120
 ACTION_DUE_DAYS = 30
+
+# Sent inside the transaction that records a partly or not compliant result (ISO 14001 9.1.2):
+# the improvement app raises a nonconformity from it (10.2). Arguments: evaluation, user.
+evaluation_failed = django.dispatch.Signal()
 
 Agg = SignificanceMethod.Aggregation
 OS = ComplianceObligation.Status
@@ -691,9 +696,8 @@ def evaluation_complete(
             priority=Action.Priority.HIGH,
             source=evaluation,
         )
-        # Once the improvement app (nonconformities, ISO 14001 10.2) exists, a failed evaluation
-        # must also raise a nonconformity here, e.g. through a hook that app registers; `environment`
-        # sits left of `improvement` and cannot import it.
+        # Inside the transaction: the nonconformity the improvement app raises commits with it.
+        evaluation_failed.send(sender=ComplianceEvaluation, evaluation=evaluation, user=user)
     return evaluation
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from integrum.conftest import PASSWORD
 from integrum.core.models import ObjectChange, Role, StaleEdit
+from integrum.core.signatures import SIGNATURE_ATTEMPTS
 from integrum.documents import services
 from integrum.documents.models import ApprovalStep, Document, DocumentRevision, Kind, NumberingRule
 from integrum.documents.services import StepSpec
@@ -217,7 +218,7 @@ def test_wrong_signature_passwords_are_throttled(organisation, manager, contribu
     revision = make_revision(make_document(organisation, contributor), contributor)
     services.revision_submit(revision=revision, steps=[StepSpec(kind="approve", assignee=manager)])
     step = revision.steps.get()
-    for _ in range(services.SIGNATURE_ATTEMPTS):
+    for _ in range(SIGNATURE_ATTEMPTS):
         with pytest.raises(ValidationError, match="not correct"):
             services.revision_sign(step=step, user=manager, password="guess")
     with pytest.raises(ValidationError, match="Too many"):

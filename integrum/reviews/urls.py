@@ -1,0 +1,5 @@
+"""Pages of this app, mounted by `integrum.urls`."""
+
+app_name = "reviews"
+
+urlpatterns: list = []
