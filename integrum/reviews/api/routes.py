@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from integrum.reviews.api.reviews import ManagementReviewViewSet, ReviewInputViewSet
+
 
 def register(router: DefaultRouter) -> None:
-    pass
+    router.register("management-reviews", ManagementReviewViewSet, basename="management-review")
+    router.register("review-inputs", ReviewInputViewSet, basename="review-input")
