@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
         "ReadingBatchStatusEnum": "integrum.measurement.models.ReadingBatch.Status",
         "KpiSourceEnum": "integrum.performance.models.Kpi.Source",
         "ObjectiveStatusEnum": "integrum.performance.models.Objective.Status",
+        "ContextIssueCategoryEnum": "integrum.context.models.CATEGORY_CHOICES",
+        "EvaluationResultEnum": "integrum.environment.models.ComplianceEvaluation.Result",
         "AuditStatusEnum": "integrum.audits.models.Audit.Status",
         "ChecklistAnswerEnum": "integrum.audits.models.ChecklistItem.Answer",
         "FindingGradeEnum": "integrum.audits.models.Grade",

@@ -43,7 +43,9 @@ class PlanRow:
         return Level(self.risk_level).label if self.risk_level else "Unknown"
 
 
-def suggested_interval(risk_level: str | None, majors: int, minors: int) -> tuple[int, str]:
+def suggested_interval(
+    risk_level: str | None, majors: int, minors: int, audited: bool = True
+) -> tuple[int, str]:
     """Months until the next audit of a process, and why."""
     rank = LEVEL_RANK.get(Level(risk_level), 0) if risk_level else 0
     if majors:
@@ -55,7 +57,7 @@ def suggested_interval(risk_level: str | None, majors: int, minors: int) -> tupl
     if rank == LEVEL_RANK[Level.MEDIUM]:
         return 12, "medium risk"
     if rank == LEVEL_RANK[Level.LOW]:
-        return 24, "low risk and a clean last audit"
+        return 24, "low risk" + (" and a clean last audit" if audited else "")
     return 12, "risk not assessed"
 
 
@@ -130,7 +132,7 @@ def programme_plan(programme: AuditProgramme) -> list[PlanRow]:
         counts = graded[(done["audit_id"], process.pk)] if done else Counter()
         majors, minors = counts[Grade.MAJOR], counts[Grade.MINOR]
         level = levels.get(process.pk)
-        interval, reason = suggested_interval(level, majors, minors)
+        interval, reason = suggested_interval(level, majors, minors, audited=done is not None)
         last_audited = _done_on(done) if done else None
         next_due = add_months(last_audited, interval) if last_audited else programme.start_date
         plan = planned.get(process.pk)

@@ -71,8 +71,8 @@ DEFAULT_GRADES: dict[str, tuple[str, str]] = {
         "intended results: a requirement missing altogether, a breakdown across processes or sites, "
         "or several minor nonconformities against the same requirement that together show the system "
         "is not working.",
-        "Contain it at once, find the root cause, correct and take corrective action; the lead auditor "
-        "checks the action worked before the audit can be closed on it.",
+        "Contain it at once, find the root cause, correct and take corrective action; its nonconformity "
+        "closes only once the action is shown to have worked.",
     ),
     Grade.MINOR: (
         "A requirement is not met, but the lapse is isolated and does not put in doubt the system's "
@@ -606,8 +606,11 @@ def checklist_item_add(*, audit: Audit, question: str, clause: Clause | None = N
 def checklist_item_answer(
     *, item: ChecklistItem, answer: str, notes: str, user: User, version: int
 ) -> ChecklistItem:
-    """Record an answer while the audit is in progress; nonconforming and observation need notes."""
+    """Record an answer while the audit is in progress; nonconforming and observation need notes.
+    Only the audit team (or a manager) answers: the checklist is the auditors' record."""
     audit = item.audit
+    if not _may_run(audit, user):
+        raise ValidationError("Only the lead auditor, the audit team or a manager answer the checklist.")
     if audit.status != S.IN_PROGRESS:
         raise ValidationError(
             f"{audit.reference} is {audit.get_status_display().lower()}: answers are recorded while it is in progress."
@@ -630,6 +633,10 @@ def checklist_item_answer(
 def checklist_evidence_add(*, item: ChecklistItem, upload: UploadedFile, user: User) -> Attachment:
     """Attach a photo or document to a checklist item (while the audit is in progress or reported)."""
     audit = item.audit
+    if not _may_run(audit, user):
+        raise ValidationError(
+            "Only the lead auditor, the audit team or a manager add evidence to the checklist."
+        )
     if audit.status not in EVIDENCE_OPEN:
         raise ValidationError(
             f"{audit.reference} is {audit.get_status_display().lower()}: evidence is added during the audit."

@@ -133,9 +133,15 @@ class Nonconformity(OrganisationOwned, VersionedModel):
     closure_justification = models.TextField(
         blank=True,
         editable=False,
-        help_text="Only for a manager's signed closure without verified effectiveness.",
+        help_text="Why a manager rejected the report, or closed it by signature without verified effectiveness.",
     )
     times_reopened = models.PositiveIntegerField(default=0, editable=False)
+    reopened_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When it last went back to corrective action: new actions are needed after this.",
+    )
 
     site_field: ClassVar[str | None] = "site"
 

@@ -13,13 +13,16 @@ from django.utils import timezone
 from integrum.actions.models import Action
 from integrum.assessments.models import Assessment, AssessmentItem
 from integrum.assessments.selectors import StandardReadiness, readiness
+from integrum.audits.models import Audit
 from integrum.context.selectors import climate_determination_missing
 from integrum.core.models import Role
 from integrum.core.permissions import membership_in
 from integrum.documents.models import Acknowledgement, ApprovalStep, Document, DocumentRevision
 from integrum.environment.models import ComplianceEvaluation
 from integrum.environment.selectors import evaluations_due_for, overdue_evaluations
+from integrum.improvement.models import Nonconformity
 from integrum.performance.selectors import kpi_values_due_for, objectives_at_risk_for
+from integrum.reviews.models import ManagementReview
 from integrum.risks.models import Risk
 from integrum.risks.selectors import reviews_due_for
 
@@ -106,6 +109,9 @@ class MyWork:
     # KPI values to enter and objectives at risk or missed (performance.selectors).
     kpi_values: list[Any] = field(default_factory=list)
     objectives: list[Any] = field(default_factory=list)
+    audits: list[Audit] = field(default_factory=list)
+    nonconformities: list[Nonconformity] = field(default_factory=list)
+    management_reviews: list[ManagementReview] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -119,14 +125,56 @@ class MyWork:
             self.evaluations,
             self.kpi_values,
             self.objectives,
+            self.audits,
+            self.nonconformities,
+            self.management_reviews,
         ]
         return sum(len(entries) for entries in lists)
 
 
+AUDITS_TO_DO = (Audit.Status.PLANNED, Audit.Status.PREPARED, Audit.Status.IN_PROGRESS)
+REVIEWS_TO_HOLD = (ManagementReview.Status.PLANNED, ManagementReview.Status.COMPILED)
+
+
+def audits_for(user: Any, organisation: Any) -> QuerySet[Audit]:
+    """Audits the user leads or is on the team of that are not reported yet, earliest first."""
+    return (
+        Audit.objects.visible_to(user)
+        .filter(organisation=organisation, status__in=AUDITS_TO_DO)
+        .filter(
+            Q(lead_auditor=user)
+            | Q(pk__in=Audit.team.through.objects.filter(user_id=user.pk).values("audit_id"))
+        )
+        .order_by("planned_start", "pk")
+    )
+
+
+def nonconformities_for(user: Any, organisation: Any) -> QuerySet[Nonconformity]:
+    """Open nonconformities the user owns, and, for managers, those waiting to be triaged; the
+    ones whose effectiveness check is due first."""
+    membership = membership_in(user, organisation.pk)
+    mine = Q(owner=user, status__in=Nonconformity.OPEN_STATUSES)
+    if membership is not None and membership.has_role(Role.MANAGER):
+        mine |= Q(status=Nonconformity.Status.REPORTED)
+    return overdue_first(
+        Nonconformity.objects.visible_to(user).filter(mine, organisation=organisation), "effectiveness_due"
+    )
+
+
+def management_reviews_for(user: Any, organisation: Any) -> QuerySet[ManagementReview]:
+    """Reviews the user chairs that are not signed yet."""
+    return (
+        ManagementReview.objects.visible_to(user)
+        .filter(organisation=organisation, chair=user, status__in=REVIEWS_TO_HOLD)
+        .order_by("scheduled_for", "pk")
+    )
+
+
 def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
     """Open actions and gap-analysis items the user owns, documents to review, sign and read,
-    risks to review, compliance evaluations to carry out, KPI values to enter and objectives at
-    risk, overdue first (a fixed number of queries)."""
+    risks to review, compliance evaluations to carry out, KPI values to enter, objectives at
+    risk, audits to carry out, nonconformities to take forward and reviews to hold, overdue
+    first (a fixed number of queries)."""
     actions = overdue_first(
         Action.objects.visible_to(user).filter(
             organisation=organisation, owner=user, status__in=Action.OPEN_STATUSES
@@ -149,6 +197,9 @@ def my_work(user: Any, organisation: Any, limit: int = 100) -> MyWork:
         evaluations=list(evaluations_due_for(user, organisation)[:limit]),
         kpi_values=kpi_values_due_for(user, organisation, limit=limit),
         objectives=objectives_at_risk_for(user, organisation, limit=limit),
+        audits=list(audits_for(user, organisation)[:limit]),
+        nonconformities=list(nonconformities_for(user, organisation)[:limit]),
+        management_reviews=list(management_reviews_for(user, organisation)[:limit]),
     )
 
 
@@ -164,6 +215,8 @@ class Headlines:
     to_read: int
     evaluations_overdue: int
     climate_determination_missing: bool
+    open_nonconformities: int = 0
+    nonconformities_to_triage: int = 0
 
 
 def headlines(user: Any, organisation: Any) -> Headlines:
@@ -182,6 +235,11 @@ def headlines(user: Any, organisation: Any) -> Headlines:
     assessment = (
         Assessment.objects.visible_to(user).filter(organisation=organisation).order_by("-created_at").first()
     )
+    nonconformities = (
+        Nonconformity.objects.visible_to(user)
+        .filter(organisation=organisation, status__in=Nonconformity.OPEN_STATUSES)
+        .aggregate(total=Count("pk"), reported=Count("pk", filter=Q(status=Nonconformity.Status.REPORTED)))
+    )
     return Headlines(
         open_actions=counts["total"],
         overdue_actions=counts["overdue"],
@@ -198,4 +256,6 @@ def headlines(user: Any, organisation: Any) -> Headlines:
         .filter(pk__in=ComplianceEvaluation.objects.visible_to(user).values("pk"))
         .count(),
         climate_determination_missing=climate_determination_missing(organisation),
+        open_nonconformities=nonconformities["total"],
+        nonconformities_to_triage=nonconformities["reported"],
     )

@@ -1116,7 +1116,7 @@ CATALOGUE: tuple[InputSpec, ...] = (
     InputSpec(
         "interested_parties",
         "Needs and expectations of interested parties, including compliance obligations",
-        ((ISO_9001, "9.3.2 b)"), (ISO_14001, "9.3 b) 2)")),
+        ((ISO_14001, "9.3 b) 2)"),),
         compile_interested_parties,
         "New or changed needs and expectations, and the compliance obligations that follow from them.",
     ),

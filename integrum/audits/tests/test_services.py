@@ -566,3 +566,26 @@ def test_timeline_marks_planned_and_done(standards, organisation, contributor):
     assert len(data.months) == 12
     assert data.rows[0].planned == (2, 3) and data.rows[0].done is None
     assert "timeline__planned" in data.svg and "timeline__done" not in data.svg
+
+
+def test_only_the_audit_team_or_a_manager_answers_and_adds_evidence(
+    audit, organisation, contributor, manager
+):
+    services.checklist_generate(audit=audit)
+    started(audit, contributor)
+    item = ChecklistItem.objects.filter(audit=audit).first()
+    bystander = make_user("bystander@example.com", "Bea", "Stander")
+    add_member(organisation, bystander, Role.CONTRIBUTOR)
+    with pytest.raises(ValidationError, match="audit team"):
+        services.checklist_item_answer(
+            item=item, answer="conforming", notes="", user=bystander, version=item.version
+        )
+    with pytest.raises(ValidationError, match="audit team"):
+        services.checklist_evidence_add(
+            item=item, upload=SimpleUploadedFile("p.png", PNG, "image/png"), user=bystander
+        )
+    assert ChecklistItem.objects.get(pk=item.pk).answer == "" and not Attachment.objects.exists()
+    item = services.checklist_item_answer(
+        item=item, answer="conforming", notes="", user=manager, version=item.version
+    )
+    assert item.answered_by == manager

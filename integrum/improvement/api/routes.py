@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from integrum.improvement.api.nonconformities import CauseEntryViewSet, NonconformityViewSet
+
 
 def register(router: DefaultRouter) -> None:
-    pass
+    router.register("nonconformities", NonconformityViewSet, basename="nonconformity")
+    router.register("nonconformity-causes", CauseEntryViewSet, basename="nonconformity-cause")

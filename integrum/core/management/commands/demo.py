@@ -857,6 +857,8 @@ class Command(BaseCommand):
                 added.append("its planning registers")
             if add_performance_to(northwind, _ensure_users(), timezone.localdate()):
                 added.append("its environmental data, GHG inventories, KPIs and objectives")
+            if add_check_and_act_to(northwind):
+                added.append("its audits, nonconformities and management reviews")
             if added:
                 were = "was" if len(added) == 1 and added[0] == "its document register" else "were"
                 self.stdout.write(
@@ -1075,7 +1077,34 @@ def _seed_northwind(users: dict[str, User], today: datetime.date) -> Organisatio
     from integrum.performance.demo import seed_performance
 
     seed_performance(organisation, users, today)
+    seed_check_and_act(organisation, users, today)
     return organisation
+
+
+def seed_check_and_act(organisation: Organisation, users: dict[str, User], today: datetime.date) -> None:
+    """Audits and findings, nonconformities raised from them and elsewhere, then the management
+    reviews, which compile from everything seeded before them."""
+    from integrum.audits.demo import seed_audits
+    from integrum.improvement.demo import seed_improvement
+    from integrum.reviews.demo import seed_reviews
+
+    seed_audits(organisation, users, today)
+    seed_improvement(organisation, users, today)
+    seed_reviews(organisation, users, today)
+
+
+def add_check_and_act_to(northwind: Organisation) -> bool:
+    """Give an earlier demo its audits, nonconformities and reviews, unless it has some already."""
+    from integrum.audits.models import AuditProgramme
+    from integrum.reviews.models import ManagementReview
+
+    if (
+        AuditProgramme.objects.filter(organisation=northwind).exists()
+        or ManagementReview.objects.filter(organisation=northwind).exists()
+    ):
+        return False
+    seed_check_and_act(northwind, _ensure_users(), timezone.localdate())
+    return True
 
 
 def _pdf(html: str, name: str) -> Any:
