@@ -431,6 +431,17 @@ def test_relations_show_on_the_risk_and_process_pages(as_viewer, organisation, m
     assert nc.reference in body(as_viewer.get(process.get_absolute_url()))
 
 
+def test_a_process_page_offers_to_raise_a_nonconformity_to_writers_only(
+    as_viewer, as_contributor, organisation
+):
+    process = make_process(organisation, name="Moulding")
+    link = f"{url('nc_create')}?process={process.pk}"
+    assert link in body(as_contributor.get(process.get_absolute_url()))
+    assert link not in body(as_viewer.get(process.get_absolute_url()))
+    form = as_contributor.get(link).context["form"]
+    assert form.initial["process"] == process.pk and form.initial["source"] == "process"
+
+
 # --- The whole chain through the pages -------------------------------------------------------
 
 
