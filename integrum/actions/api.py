@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import decorators, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from integrum.actions import selectors
 from integrum.actions.filters import ActionFilterSet
 from integrum.actions.models import Action
 from integrum.actions.services import (
@@ -24,13 +25,14 @@ from integrum.core.api import (
     DestroyMixin,
     MemberField,
     OrganisationField,
+    OrganisationFilterBackend,
     SiteField,
     UpdateMixin,
     VersionField,
 )
 from integrum.core.api_policy import require_role
 from integrum.core.filters import MAX_ID
-from integrum.core.permissions import MANAGE, WRITE
+from integrum.core.permissions import MANAGE, WRITE, memberships_of
 
 MAX_REASSIGN = 200
 
@@ -121,6 +123,44 @@ class ActionReassignResultSerializer(serializers.Serializer):
     reassigned = serializers.IntegerField(help_text="How many actions got the new owner.")
 
 
+class BucketSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField(source="label", help_text="The range as people read it.")
+    low = serializers.IntegerField(help_text="First day of the range.")
+    high = serializers.IntegerField(allow_null=True, help_text="Last day of the range; null: no end.")
+
+
+class CellSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    query = serializers.CharField(
+        help_text="Query string of `actions/` (and of the action list page) that lists exactly these actions."
+    )
+
+
+class AgeingRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Owner id (`null`: no owner) or source kind (`none`: no source).")
+    name = serializers.CharField(source="label", help_text="The owner's name or the kind of record.")
+    cells = CellSerializer(many=True, help_text="One count per bucket, in the order of `buckets`.")
+    total = CellSerializer()
+
+
+class AgeingTableSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="age-owner, age-source, overdue-owner or overdue-source.")
+    measure = serializers.CharField(help_text="`age`: days since raised; `overdue`: days past due.")
+    by = serializers.CharField(help_text="`owner` or `source` (kind of record that raised the action).")
+    title = serializers.CharField()
+    buckets = BucketSerializer(many=True)
+    rows = AgeingRowSerializer(many=True)
+    total = AgeingRowSerializer()
+
+
+class AgeingSerializer(serializers.Serializer):
+    today = serializers.DateField(help_text="The day the ages are counted on.")
+    open = serializers.IntegerField(help_text="Open actions (open or in progress).")
+    overdue = serializers.IntegerField(help_text="Open actions past their due date.")
+    tables = AgeingTableSerializer(many=True)
+
+
 class ActionViewSet(CreateMixin, UpdateMixin, DestroyMixin):
     """Actions of your organisations.
 
@@ -174,3 +214,29 @@ class ActionViewSet(CreateMixin, UpdateMixin, DestroyMixin):
         require_role(request, organisation.pk, MANAGE)
         count = action_reassign(actions=actions, owner=data["owner"], organisation=organisation)
         return Response(ActionReassignResultSerializer({"reassigned": count}).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "organisation", int, description="Only actions of this organisation (one of yours)."
+            )
+        ],
+        responses=AgeingSerializer,
+    )
+    @decorators.action(detail=False, methods=["get"])
+    def ageing(self, request: Request) -> Response:
+        """Open actions counted by days since raised and overdue ones by days past due, by owner and by
+        kind of source; each count carries the list query that shows those actions."""
+        queryset = OrganisationFilterBackend().filter_queryset(request, self.get_queryset(), self)
+        # Named explicitly as well, so the database can use its organisation indexes.
+        queryset = queryset.filter(
+            organisation_id__in=[m.organisation_id for m in memberships_of(request.user)]
+        )
+        report = selectors.ageing(queryset)
+        data = {
+            "today": report.today,
+            "open": report.total.age_total,
+            "overdue": report.total.overdue_total,
+            "tables": selectors.ageing_tables(report),
+        }
+        return Response(AgeingSerializer(data).data)

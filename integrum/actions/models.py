@@ -94,3 +94,10 @@ class Action(OrganisationOwned, VersionedModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+    @property
+    def days_overdue(self) -> int:
+        """Whole days past the due date of an open action (0 when not overdue)."""
+        if not self.is_open or self.due_date is None:
+            return 0
+        return max((timezone.localdate() - self.due_date).days, 0)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.contrib import messages
@@ -9,15 +11,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
+from django.views.generic import TemplateView
 
 from integrum.actions import services
 from integrum.actions.filters import ActionFilterSet
 from integrum.actions.forms import ActionForm, ReassignForm, TransitionForm
 from integrum.actions.models import Action
+from integrum.actions.selectors import ageing, ageing_tables, attach_sources
 from integrum.core.exports import xlsx_response
 from integrum.core.models import StaleEdit
 from integrum.core.permissions import MANAGE, WRITE
-from integrum.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ObjectMixin
+from integrum.core.views import (
+    ObjectDetailView,
+    ObjectFormView,
+    ObjectListView,
+    ObjectMixin,
+    OrganisationMixin,
+)
+
+EXPORT_CHUNK = 2000
+
+
+def source_cells(action: Action) -> tuple[str, str]:
+    """The kind and reference of the record that raised the action (set by `attach_sources`)."""
+    link = getattr(action, "source_link", None)
+    return (link.kind, link.label) if link else ("", "")
 
 
 class ActionListView(ObjectListView):
@@ -39,6 +57,9 @@ class ActionListView(ObjectListView):
         context["can_write"] = self.can(WRITE)
         context["can_manage"] = self.can(MANAGE)
         context["today"] = timezone.localdate()
+        # The records that raised the actions on this page: one query per kind of record.
+        context["object_list"] = list(context["object_list"])
+        attach_sources(context["object_list"], self.request.user)
         return context
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -51,7 +72,19 @@ class ActionListView(ObjectListView):
         rows = filterset.qs if filterset.is_valid() else Action.objects.none()
         return xlsx_response(
             "actions",
-            ["Reference", "Title", "Status", "Priority", "Owner", "Site", "Due", "Completed", "Source"],
+            [
+                "Reference",
+                "Title",
+                "Status",
+                "Priority",
+                "Owner",
+                "Site",
+                "Due",
+                "Days overdue",
+                "Completed",
+                "Source",
+                "Source record",
+            ],
             (
                 [
                     a.reference,
@@ -61,12 +94,20 @@ class ActionListView(ObjectListView):
                     str(a.owner or ""),
                     str(a.site or ""),
                     a.due_date,
+                    a.days_overdue or None,
                     timezone.localtime(a.completed_at).replace(tzinfo=None) if a.completed_at else None,
-                    a.source_type.name if a.source_type else "",
+                    *source_cells(a),
                 ]
-                for a in rows.iterator(chunk_size=2000)
+                for a in self.with_sources(rows)
             ),
         )
+
+    def with_sources(self, rows: QuerySet[Action]) -> Iterator[Action]:
+        """The rows in chunks, each chunk's sources read at once (one query per kind and chunk)."""
+        iterator = rows.iterator(chunk_size=EXPORT_CHUNK)
+        while chunk := list(islice(iterator, EXPORT_CHUNK)):
+            attach_sources(chunk, self.request.user)
+            yield from chunk
 
 
 class ActionDetailView(ObjectDetailView):
@@ -82,7 +123,22 @@ class ActionDetailView(ObjectDetailView):
             (status, services.TRANSITION_LABELS[Action.Status(status)])
             for status in services.allowed_transitions(self.object)
         ]
-        context["source"] = self.object.source if self.object.source_type_id else None
+        attach_sources([self.object], self.request.user)
+        context["source"] = self.object.source_link
+        return context
+
+
+class ActionAgeingView(OrganisationMixin, TemplateView):
+    """Open actions by how long ago they were raised and how long they are overdue, by owner and by
+    kind of source; every count links to the list of those actions. Three queries whatever the size."""
+
+    template_name = "actions/action_ageing.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        report = ageing(self.scoped(Action))
+        context["ageing"] = report
+        context["tables"] = ageing_tables(report)
         return context
 
 
