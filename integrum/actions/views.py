@@ -27,6 +27,7 @@ from integrum.core.views import (
     ObjectListView,
     ObjectMixin,
     OrganisationMixin,
+    form_problems,
 )
 
 EXPORT_CHUNK = 2000
@@ -189,7 +190,7 @@ class ActionReassignView(ObjectMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ReassignForm(request.POST, organisation=self.organisation, actions=self.get_queryset())
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+            problems = form_problems(form)
             messages.error(request, f"Nothing was reassigned. {problems}")
             return redirect("actions:action_list")
         try:

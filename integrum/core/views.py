@@ -238,6 +238,11 @@ def error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def form_problems(form: BaseForm) -> str:
+    """A rejected form's errors as one line, for a message after a redirect."""
+    return "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
+
+
 def apply_validation_error(form: BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError next to the fields it names (or above the form)."""
     if hasattr(error, "error_dict"):

@@ -34,6 +34,7 @@ from integrum.core.views import (
     OrganisationMixin,
     apply_validation_error,
     error_text,
+    form_problems,
 )
 from integrum.environment.models import ComplianceEvaluation
 from integrum.improvement import services
@@ -535,7 +536,7 @@ class ActionCreateView(ObjectMixin, View):
         nc = self.get_object()
         form = ActionForm(request.POST, organisation=self.organisation)
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+            problems = form_problems(form)
             messages.error(request, f"No action was added. {problems}")
             return redirect(nc)
         try:

@@ -24,6 +24,7 @@ from integrum.core.views import (
     ObjectListView,
     ObjectMixin,
     error_text,
+    form_problems,
 )
 from integrum.reviews import services
 from integrum.reviews.filters import ReviewFilterSet
@@ -172,7 +173,7 @@ class OutputCreateView(_ReviewStep):
         keys = list(review.inputs.values_list("key", flat=True))
         form = OutputForm(self.request.POST, review=review, keys=keys)
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+            problems = form_problems(form)
             raise ValidationError(f"No decision was recorded. {problems}")
         output = services.output_create(review=review, created_by=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
         return f"Decision recorded; {output.action.reference if output.action else 'its action'} raised in the tracker."

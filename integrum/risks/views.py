@@ -29,6 +29,7 @@ from integrum.core.views import (
     OrganisationMixin,
     apply_validation_error,
     error_text,
+    form_problems,
 )
 from integrum.risks import services
 from integrum.risks.filters import RiskFilterSet
@@ -225,7 +226,7 @@ class RiskActionCreateView(ObjectMixin, View):
         risk = self.get_object()
         form = RiskActionForm(request.POST, organisation=self.organisation)
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+            problems = form_problems(form)
             messages.error(request, f"No action was raised. {problems}")
             return redirect(risk)
         try:

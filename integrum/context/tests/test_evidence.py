@@ -78,4 +78,5 @@ def test_it_costs_the_same_queries_for_more_records(viewer, organisation, standa
         return count_queries(lambda: evidence.records_for_clauses(viewer, organisation, ids))
 
     queries(1)  # the viewer's memberships are read once and kept
-    assert queries(1) == queries(8) <= 14
+    # Every app's provider runs (context, risks, environment, performance, audits, …): a few each.
+    assert queries(1) == queries(8) <= 18

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 
 from integrum.core.changelog import verify_chain
 from integrum.core.management.commands.demo import CLIENT_SLUG, DEMO_PASSWORD, DEMO_SLUG, LOGIN_EMAIL
@@ -30,10 +31,12 @@ from integrum.core.management.commands.serve import gunicorn_options, server_url
 from integrum.core.models import Membership, ObjectChange, Organisation, Role, User
 
 # --- In-process: what the demo creates -------------------------------------------------------
+# Seeding takes most of half a minute, so the tests that only read what the demo created share one
+# seed: the class fixture seeds inside a transaction that is rolled back when the class is done, and
+# each test runs in a savepoint of its own within it, as Django's TestCase.setUpTestData does.
 
 
-def run_demo(settings: Any, tmp_path: Path) -> str:
-    settings.DATA_DIR = tmp_path / "data"
+def run_demo() -> str:
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)
     return out.getvalue()
@@ -54,140 +57,182 @@ def demo_counts() -> dict[str, int]:
     }
 
 
-@pytest.mark.django_db
-def test_it_seeds_the_demo_once_and_prints_the_login_every_time(settings: Any, tmp_path: Path) -> None:
-    first = run_demo(settings, tmp_path)
-    counts = demo_counts()
-    second = run_demo(settings, tmp_path)
-
-    assert demo_counts() == counts
-    assert "exists already" in second
-    for output in (first, second):
-        assert LOGIN_EMAIL in output
-        assert DEMO_PASSWORD in output
-        assert "http://127.0.0.1:8000/login/" in output
-    assert (tmp_path / "data").is_dir()
-    assert verify_chain().ok
-
-
-@pytest.mark.django_db
-def test_it_gives_the_demo_a_member_for_every_role_and_a_second_organisation(
-    settings: Any, tmp_path: Path
-) -> None:
-    run_demo(settings, tmp_path)
-    northwind = Organisation.objects.get(slug=DEMO_SLUG)
-    memberships = list(Membership.objects.filter(organisation=northwind).prefetch_related("sites"))
-    assert {m.role for m in memberships} == set(Role.values)
-    assert Membership.objects.get(organisation=northwind, user__email=LOGIN_EMAIL).role == Role.ADMIN
-    limited = [m for m in memberships if m.site_ids]
-    assert len(limited) == 1
-    assert limited[0].role == Role.CONTRIBUTOR
-    assert [site.code for site in limited[0].sites.all()] == ["ROT"]
-
-    consultant_orgs = Membership.objects.filter(user__email__startswith="sam.").values_list(
-        "organisation__slug", "role"
+@pytest.fixture(scope="class")
+def seeded_demo(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """`integrum demo --no-serve` run once on the empty test database, undone after the class."""
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    # What the autouse `_isolated` fixture sets for each test, set here for the seeding.
+    isolated = override_settings(
+        DATA_DIR=data_dir,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     )
-    assert (CLIENT_SLUG, Role.ADMIN) in set(consultant_orgs)
-    assert len(consultant_orgs) == 2
-    helen = User.objects.get(email=LOGIN_EMAIL)
-    assert helen.check_password(DEMO_PASSWORD)
+    with django_db_blocker.unblock(), isolated, transaction.atomic():
+        try:
+            yield {"output": run_demo(), "data_dir": data_dir}
+        finally:
+            transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
-def test_it_leaves_the_demo_gap_analysis_part_way_with_justified_exclusions(
-    settings: Any, tmp_path: Path
-) -> None:
-    from integrum.assessments.models import Assessment, AssessmentItem
+@pytest.mark.usefixtures("seeded_demo")
+class TestWhatTheDemoCreates:
+    def test_it_seeds_the_demo_once_and_prints_the_login_every_time(
+        self, seeded_demo: dict[str, Any], settings: Any
+    ) -> None:
+        first = seeded_demo["output"]
+        assert "Demo organisation created" in first
+        counts = demo_counts()
+        settings.DATA_DIR = seeded_demo["data_dir"]
+        second = run_demo()
 
-    run_demo(settings, tmp_path)
-    assessment = Assessment.objects.get(title="Integrated readiness review 2026")
-    assert assessment.integrated
-    assert sorted(s.key for s in assessment.standards.all()) == ["ISO 14001:2015", "ISO 9001:2015"]
-    items = list(assessment.items.prefetch_related("clauses__standard"))
-    assessed = [i for i in items if i.status != AssessmentItem.Status.NOT_ASSESSED]
-    assert 0.5 <= len(assessed) / len(items) <= 0.7
-    statuses = {i.status for i in assessed}
-    assert statuses == {"met", "partly_met", "not_met", "not_applicable"}
+        assert demo_counts() == counts
+        assert "exists already" in second
+        for output in (first, second):
+            assert LOGIN_EMAIL in output
+            assert DEMO_PASSWORD in output
+            assert "http://127.0.0.1:8000/login/" in output
+        assert seeded_demo["data_dir"].is_dir()
+        assert verify_chain().ok
 
-    for item in assessed:
-        if item.status == AssessmentItem.Status.NOT_APPLICABLE:
-            assert item.justification.strip()
-            assert all(c.exclusion_allowed for c in item.clauses.all())
-            assert item.clause.number.startswith("8.3")
-        elif item.status in (AssessmentItem.Status.NOT_MET, AssessmentItem.Status.PARTLY_MET):
-            assert item.owner is not None and item.target_date is not None, item
-        assert item.notes or item.justification
+    def test_it_gives_the_demo_a_member_for_every_role_and_a_second_organisation(self) -> None:
+        northwind = Organisation.objects.get(slug=DEMO_SLUG)
+        memberships = list(Membership.objects.filter(organisation=northwind).prefetch_related("sites"))
+        assert {m.role for m in memberships} == set(Role.values)
+        assert Membership.objects.get(organisation=northwind, user__email=LOGIN_EMAIL).role == Role.ADMIN
+        limited = [m for m in memberships if m.site_ids]
+        assert len(limited) == 1
+        assert limited[0].role == Role.CONTRIBUTOR
+        assert [site.code for site in limited[0].sites.all()] == ["ROT"]
 
+        consultant_orgs = Membership.objects.filter(user__email__startswith="sam.").values_list(
+            "organisation__slug", "role"
+        )
+        assert (CLIENT_SLUG, Role.ADMIN) in set(consultant_orgs)
+        assert len(consultant_orgs) == 2
+        helen = User.objects.get(email=LOGIN_EMAIL)
+        assert helen.check_password(DEMO_PASSWORD)
 
-@pytest.mark.django_db
-def test_it_gives_the_demo_environmental_data_inventories_kpis_and_objectives(
-    settings: Any, tmp_path: Path
-) -> None:
-    from integrum.ghg.models import FactorDataset, Inventory
-    from integrum.ghg.services import inventory_totals
-    from integrum.measurement.models import Meter, MonthlyTotal
-    from integrum.performance.models import Kpi, Objective
-    from integrum.performance.selectors import objectives_progress
+    def test_it_leaves_the_demo_gap_analysis_part_way_with_justified_exclusions(self) -> None:
+        from integrum.assessments.models import Assessment, AssessmentItem
 
-    run_demo(settings, tmp_path)
-    northwind = Organisation.objects.get(slug=DEMO_SLUG)
-    assert {m.kind for m in Meter.objects.filter(organisation=northwind)} == {
-        "electricity",
-        "gas",
-        "fuel",
-        "water",
-        "waste",
-    }
-    assert MonthlyTotal.objects.filter(organisation=northwind, month__year=2024).count() == 9 * 12
-    assert set(FactorDataset.objects.values_list("identifier", flat=True)) == {
-        "desnz-2024-v1.1",
-        "desnz-2025-v1",
-        "desnz-2026-v1",
-    }
-    inventories = {i.year: i for i in Inventory.objects.filter(organisation=northwind)}
-    assert inventories[2024].status == inventories[2025].status == "closed"
-    assert not any(i.problems or i.changed_since_close for i in inventories.values())
-    assert inventories[2024].dataset.identifier == "desnz-2024-v1.1"
-    # Every scope has emissions, and the REGO certificates make market-based scope 2 lower in 2025.
-    totals = inventory_totals(inventories[2025])
-    assert all(totals[key] > 0 for key in ("scope_1", "scope_2_location", "scope_2_market", "scope_3"))
-    assert totals["scope_2_market"] < totals["scope_2_location"]
-    assert {k.source for k in Kpi.objects.filter(organisation=northwind)} == {"manual", "meters", "emissions"}
-    progress = objectives_progress(list(Objective.objects.filter(organisation=northwind)))
-    assert len(progress) == 4 and all(p.latest is not None for p in progress.values())
+        assessment = Assessment.objects.get(title="Integrated readiness review 2026")
+        assert assessment.integrated
+        assert sorted(s.key for s in assessment.standards.all()) == ["ISO 14001:2015", "ISO 9001:2015"]
+        items = list(assessment.items.prefetch_related("clauses__standard"))
+        assessed = [i for i in items if i.status != AssessmentItem.Status.NOT_ASSESSED]
+        assert 0.5 <= len(assessed) / len(items) <= 0.7
+        statuses = {i.status for i in assessed}
+        assert statuses == {"met", "partly_met", "not_met", "not_applicable"}
 
+        for item in assessed:
+            if item.status == AssessmentItem.Status.NOT_APPLICABLE:
+                assert item.justification.strip()
+                assert all(c.exclusion_allowed for c in item.clauses.all())
+                assert item.clause.number.startswith("8.3")
+            elif item.status in (AssessmentItem.Status.NOT_MET, AssessmentItem.Status.PARTLY_MET):
+                assert item.owner is not None and item.target_date is not None, item
+            assert item.notes or item.justification
 
-@pytest.mark.django_db
-def test_it_gives_the_demo_actions_of_every_status_from_gaps_and_elsewhere(
-    settings: Any, tmp_path: Path
-) -> None:
-    from integrum.actions.models import Action
-    from integrum.assessments.models import AssessmentItem
-    from integrum.environment.models import ComplianceEvaluation
-    from integrum.performance.models import Objective
-    from integrum.risks.models import Risk
+    def test_it_gives_the_demo_environmental_data_inventories_kpis_and_objectives(self) -> None:
+        from integrum.ghg.models import FactorDataset, Inventory
+        from integrum.ghg.services import inventory_totals
+        from integrum.measurement.models import Meter, MonthlyTotal
+        from integrum.performance.models import Kpi, Objective
+        from integrum.performance.selectors import objectives_progress
 
-    run_demo(settings, tmp_path)
-    northwind = Organisation.objects.get(slug=DEMO_SLUG)
-    actions = list(Action.objects.filter(organisation=northwind))
-    # From the gap analysis, the risk register, a failed evaluation of compliance and objectives'
-    # plans, and on their own.
-    assert 10 <= len(actions) <= 25
-    assert {a.status for a in actions} == set(Action.Status.values)
-    assert all(a.outcome for a in actions if a.status == Action.Status.DONE)
-    assert len({a.owner_id for a in actions}) >= 4
-    assert len({a.priority for a in actions}) >= 3
-    assert Action.objects.filter(organisation=northwind).overdue().count() >= 2
-    raised = [a for a in actions if a.source_type is not None]
-    assert 3 <= len(raised) < len(actions)
-    assert all(isinstance(a.source, AssessmentItem | Risk | ComplianceEvaluation | Objective) for a in raised)
-    assert sum(isinstance(a.source, AssessmentItem) for a in raised) >= 3
+        northwind = Organisation.objects.get(slug=DEMO_SLUG)
+        assert {m.kind for m in Meter.objects.filter(organisation=northwind)} == {
+            "electricity",
+            "gas",
+            "fuel",
+            "water",
+            "waste",
+        }
+        assert MonthlyTotal.objects.filter(organisation=northwind, month__year=2024).count() == 9 * 12
+        assert set(FactorDataset.objects.values_list("identifier", flat=True)) == {
+            "desnz-2024-v1.1",
+            "desnz-2025-v1",
+            "desnz-2026-v1",
+        }
+        inventories = {i.year: i for i in Inventory.objects.filter(organisation=northwind)}
+        assert inventories[2024].status == inventories[2025].status == "closed"
+        assert not any(i.problems or i.changed_since_close for i in inventories.values())
+        assert inventories[2024].dataset.identifier == "desnz-2024-v1.1"
+        # Every scope has emissions, and the REGO certificates make market-based scope 2 lower in 2025.
+        totals = inventory_totals(inventories[2025])
+        assert all(totals[key] > 0 for key in ("scope_1", "scope_2_location", "scope_2_market", "scope_3"))
+        assert totals["scope_2_market"] < totals["scope_2_location"]
+        assert {k.source for k in Kpi.objects.filter(organisation=northwind)} == {
+            "manual",
+            "meters",
+            "emissions",
+        }
+        progress = objectives_progress(list(Objective.objects.filter(organisation=northwind)))
+        assert len(progress) == 4 and all(p.latest is not None for p in progress.values())
 
-    # Written through the services by the people themselves, so the change log tells the story.
-    changes = ObjectChange.objects.filter(organisation_id=northwind.pk)
-    assert not changes.filter(actor_id__isnull=True).exists()
-    assert changes.filter(action=ObjectChange.Action.TRANSITION, message="In progress → Done").exists()
-    assert changes.values("actor_id").distinct().count() >= 4
+    def test_it_gives_the_demo_audits_nonconformities_and_reviews(self) -> None:
+        from integrum.audits.models import Audit, Finding
+        from integrum.improvement.models import Nonconformity
+        from integrum.reviews.models import ManagementReview
+
+        northwind = Organisation.objects.get(slug=DEMO_SLUG)
+        assert {a.status for a in Audit.objects.filter(organisation=northwind)} >= {
+            "planned",
+            "in_progress",
+            "reported",
+            "closed",
+        }
+        assert Finding.objects.filter(organisation=northwind, grade="minor").exists()
+        ncs = Nonconformity.objects.filter(organisation=northwind)
+        assert {nc.status for nc in ncs} >= {"reported", "open", "action", "verification", "closed"}
+        assert ncs.filter(finding__isnull=False).exists() and ncs.filter(evaluation__isnull=False).exists()
+        assert [
+            r.status for r in ManagementReview.objects.filter(organisation=northwind).order_by("number")
+        ] == [
+            "signed",
+            "compiled",
+        ]
+
+    def test_it_gives_the_demo_actions_of_every_status_from_gaps_and_elsewhere(self) -> None:
+        from integrum.actions.models import Action
+        from integrum.assessments.models import AssessmentItem
+        from integrum.environment.models import ComplianceEvaluation
+        from integrum.improvement.models import Nonconformity
+        from integrum.performance.models import Objective
+        from integrum.reviews.models import ReviewOutput
+        from integrum.risks.models import Risk
+
+        northwind = Organisation.objects.get(slug=DEMO_SLUG)
+        actions = list(Action.objects.filter(organisation=northwind))
+        # From the gap analysis, the risk register, a failed evaluation of compliance, objectives'
+        # plans, nonconformities and management reviews, and on their own.
+        assert 10 <= len(actions) <= 50
+        assert {a.status for a in actions} == set(Action.Status.values)
+        assert all(a.outcome for a in actions if a.status == Action.Status.DONE)
+        assert len({a.owner_id for a in actions}) >= 4
+        assert len({a.priority for a in actions}) >= 3
+        assert Action.objects.filter(organisation=northwind).overdue().count() >= 2
+        raised = [a for a in actions if a.source_type is not None]
+        assert 3 <= len(raised) < len(actions)
+        assert all(
+            isinstance(
+                a.source,
+                AssessmentItem | Risk | ComplianceEvaluation | Objective | Nonconformity | ReviewOutput,
+            )
+            for a in raised
+        )
+        assert sum(isinstance(a.source, AssessmentItem) for a in raised) >= 3
+        assert sum(isinstance(a.source, Nonconformity) for a in raised) >= 3
+        assert sum(isinstance(a.source, ReviewOutput) for a in raised) >= 3
+
+        # Written through the services by the people themselves, so the change log tells the story.
+        changes = ObjectChange.objects.filter(organisation_id=northwind.pk)
+        assert not changes.filter(actor_id__isnull=True).exists()
+        assert changes.filter(action=ObjectChange.Action.TRANSITION, message="In progress → Done").exists()
+        assert changes.values("actor_id").distinct().count() >= 4
 
 
 # --- In-process: audit and serve -------------------------------------------------------------

@@ -25,6 +25,7 @@ from integrum.core.views import (
     ObjectListView,
     ObjectMixin,
     error_text,
+    form_problems,
 )
 from integrum.performance import services
 from integrum.performance.filters import ObjectiveFilterSet
@@ -208,7 +209,7 @@ class ObjectiveActionCreateView(ObjectMixin, View):
         objective = self.get_object()
         form = PlanActionForm(request.POST, organisation=self.organisation)
         if not form.is_valid():
-            problems = "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+            problems = form_problems(form)
             messages.error(request, f"No action was planned. {problems}")
             return redirect(objective)
         try:
