@@ -135,10 +135,15 @@ class NonconformityListView(ObjectListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        context["counts"] = self.scoped(Nonconformity).aggregate(
-            open=Count("pk", filter=Q(status__in=NC.OPEN_STATUSES)),
-            reported=Count("pk", filter=Q(status=S.REPORTED)),
-            verification_due=Count("pk", filter=Q(status=S.VERIFICATION, effectiveness_due__lte=today)),
+        # Only open ones are counted: reading them through the status index skips the closed history.
+        context["counts"] = (
+            self.scoped(Nonconformity)
+            .filter(status__in=NC.OPEN_STATUSES)
+            .aggregate(
+                open=Count("pk"),
+                reported=Count("pk", filter=Q(status=S.REPORTED)),
+                verification_due=Count("pk", filter=Q(status=S.VERIFICATION, effectiveness_due__lte=today)),
+            )
         )
         context["can_write"] = self.can(WRITE)
         context["status_css"] = STATUS_CSS
