@@ -199,6 +199,8 @@ class AgeingRow:
     label: str
     age: list[int] = field(default_factory=list)
     overdue: list[int] = field(default_factory=list)
+    # False for a former member: the list's owner filter offers members only, so no link.
+    linked: bool = True
 
     @property
     def age_total(self) -> int:
@@ -248,7 +250,7 @@ def ageing(actions: QuerySet[Action], today: datetime.date | None = None) -> Age
     conditional count per bucket (no joins, so the database only groups two integers), then the
     owners' names and the kinds' names; added up here into the two breakdowns.
     """
-    from integrum.core.models import User
+    from integrum.core.models import Membership, User
 
     today = today or timezone.localdate()
     groups = list(
@@ -258,12 +260,17 @@ def ageing(actions: QuerySet[Action], today: datetime.date | None = None) -> Age
         .annotate(**_counts(today))
     )
     owner_ids = {values["owner_id"] for values in groups} - {None}
-    names = {
-        pk: _owner_name(first, last, email)
-        for pk, first, last, email in User.objects.filter(pk__in=owner_ids).values_list(
-            "pk", "first_name", "last_name", "email"
-        )
-    }
+    # Still a member of an organisation these actions belong to?
+    members = Membership.objects.filter(
+        user_id=OuterRef("pk"), organisation_id__in=actions.order_by().values("organisation_id")
+    )
+    people = list(
+        User.objects.filter(pk__in=owner_ids)
+        .annotate(is_member=Exists(members))
+        .values_list("pk", "first_name", "last_name", "email", "is_member")
+    )
+    names = {pk: _owner_name(first, last, email) for pk, first, last, email, _ in people}
+    former = {pk for pk, *_, is_member in people if not is_member}
     type_ids = {values["source_type_id"] for values in groups} - {None}
     kinds = {
         pk: source_key(app_label, model)
@@ -279,13 +286,22 @@ def ageing(actions: QuerySet[Action], today: datetime.date | None = None) -> Age
         owner_id, type_id = values["owner_id"], values["source_type_id"]
         owner_key = str(owner_id) if owner_id else NO_OWNER
         owner_label = names.get(owner_id, "") if owner_id else "No owner"
+        if owner_id in former:
+            owner_label += " (no longer a member)"
         source = kinds.get(type_id, NO_SOURCE) if type_id else NO_SOURCE
         for rows, key, label in (
             (owners, owner_key, owner_label),
             (sources, source, source_label(None if source == NO_SOURCE else source)),
         ):
             row = rows.setdefault(
-                key, AgeingRow(key, label, [0] * len(AGE_BUCKETS), [0] * len(OVERDUE_BUCKETS))
+                key,
+                AgeingRow(
+                    key,
+                    label,
+                    [0] * len(AGE_BUCKETS),
+                    [0] * len(OVERDUE_BUCKETS),
+                    linked=rows is sources or owner_id not in former,
+                ),
             )
             _add(row, counts)
         _add(total, counts)
@@ -345,8 +361,16 @@ def _query(params: Iterable[tuple[str, str]]) -> str:
 
 
 def _table_row(
-    measure: str, by: str, key: str, label: str, counts: list[int], buckets: tuple[Bucket, ...]
+    measure: str,
+    by: str,
+    key: str,
+    label: str,
+    counts: list[int],
+    buckets: tuple[Bucket, ...],
+    linked: bool = True,
 ) -> TableRow:
+    if not linked:
+        return TableRow(key, label, [Cell(count, "") for count in counts], Cell(sum(counts), ""))
     row_params = [(by, key)] if key else []
     cells = [
         Cell(count, _query([*OPEN_QUERY, *_bucket_params(measure, bucket), *row_params]))
@@ -370,7 +394,13 @@ def ageing_tables(report: Ageing) -> list[AgeingTable]:
         ):
             table_rows = [
                 _table_row(
-                    measure, by, row.key, row.label, row.age if measure == "age" else row.overdue, buckets
+                    measure,
+                    by,
+                    row.key,
+                    row.label,
+                    row.age if measure == "age" else row.overdue,
+                    buckets,
+                    linked=row.linked,
                 )
                 for row in rows
             ]

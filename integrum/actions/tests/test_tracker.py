@@ -329,3 +329,17 @@ def test_the_export_names_the_record_that_raised_each_action(as_viewer, organisa
     )
     assert by_title["First"]["Source"] in (None, "")  # raised on its own
     assert by_title["First"]["Days overdue"] == 5 and by_title["Follow-up"]["Days overdue"] is None
+
+
+def test_a_former_members_row_is_counted_but_not_linked(aged, organisation, contributor, as_viewer):
+    # The list's owner filter offers members only: a link for someone who left would not work.
+    Membership.objects.filter(organisation=organisation, user=contributor).delete()
+    with at(TODAY):
+        report = ageing(Action.objects.filter(organisation=organisation))
+        page = as_viewer.get(reverse("actions:action_ageing"))
+    row = next(row for row in report.by_owner if row.key == str(contributor.pk))
+    assert row.label == "Carl Contributor (no longer a member)" and not row.linked
+    assert row.age == [0, 2, 0, 1, 0]
+    assert f"owner={contributor.pk}" not in page.content.decode()
+    assert "no longer a member" in page.content.decode()
+    assert next(row for row in report.by_source if row.key == "core.site").linked
