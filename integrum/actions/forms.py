@@ -24,6 +24,19 @@ class ActionForm(OrganisationForm):
         self.fields["site"].queryset = Site.objects.filter(organisation=self.organisation)  # type: ignore[attr-defined]
 
 
+class RaiseActionForm(forms.Form):
+    """An action raised from a record's page (a gap, a risk, an objective, a nonconformity)."""
+
+    title = forms.CharField(max_length=200, label="Action")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
+    priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(organisation)  # type: ignore[attr-defined]
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Action.Status.choices)
     outcome = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))

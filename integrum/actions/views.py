@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from integrum.actions import services
 from integrum.actions.filters import ActionFilterSet
-from integrum.actions.forms import ActionForm, ReassignForm, TransitionForm
+from integrum.actions.forms import ActionForm, RaiseActionForm, ReassignForm, TransitionForm
 from integrum.actions.models import Action
 from integrum.actions.selectors import ageing, ageing_tables, attach_sources
 from integrum.core.exports import xlsx_response
@@ -27,10 +27,45 @@ from integrum.core.views import (
     ObjectListView,
     ObjectMixin,
     OrganisationMixin,
+    error_text,
     form_problems,
 )
 
 EXPORT_CHUNK = 2000
+
+
+class RaiseActionView(ObjectMixin, View):
+    """POST from a record's page: raise an action in the tracker with the record as its source.
+
+    A subclass names the model, the service call (`raise_action`) and its messages.
+    """
+
+    required_role = WRITE
+    form_class: type[RaiseActionForm] = RaiseActionForm
+    refused = "No action was raised."
+
+    def raise_action(self, record: Any, data: dict[str, Any]) -> Action:
+        raise NotImplementedError
+
+    def raised(self, action: Action, record: Any) -> str:
+        return f"{action.reference} raised for {record.reference}."
+
+    def return_url(self, record: Any) -> str:
+        return str(record.get_absolute_url())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        record = self.get_object()
+        form = self.form_class(request.POST, organisation=self.organisation)
+        if not form.is_valid():
+            messages.error(request, f"{self.refused} {form_problems(form)}")
+            return redirect(self.return_url(record))
+        try:
+            action = self.raise_action(record, form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, f"{self.refused} {error_text(error)}")
+        else:
+            messages.success(request, self.raised(action, record))
+        return redirect(self.return_url(record))
 
 
 def source_cells(action: Action) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from integrum.actions.models import Action
+from integrum.actions.forms import RaiseActionForm
 from integrum.assessments.models import Assessment, AssessmentItem
 from integrum.core.forms import OrganisationForm, members_of
 from integrum.core.models import Site
@@ -71,16 +71,11 @@ class ItemForm(OrganisationForm):
             del self.fields["justification"]
 
 
-class GapActionForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, required=False)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
+class GapActionForm(RaiseActionForm):
     site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="All sites")
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_of(organisation)  # type: ignore[attr-defined]
+        super().__init__(*args, organisation=organisation, **kwargs)
         self.fields["site"].queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
 
 

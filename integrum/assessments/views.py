@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views import View
 
 from integrum.actions.models import Action
+from integrum.actions.views import RaiseActionView
 from integrum.assessments import services
 from integrum.assessments.filters import AssessmentFilterSet, AssessmentItemFilterSet
 from integrum.assessments.forms import (
@@ -267,31 +268,18 @@ class ItemDetailView(ObjectDetailView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class ItemActionCreateView(ObjectMixin, View):
+class ItemActionCreateView(RaiseActionView):
     """Raise an action from a gap."""
 
     model = AssessmentItem
-    required_role = WRITE
+    form_class = GapActionForm
+    refused = "The action was not created."
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        item = self.get_object()
-        form = GapActionForm(request.POST, organisation=self.organisation)
-        if not form.is_valid():
-            messages.error(
-                request,
-                "The action was not created: "
-                + "; ".join(
-                    f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
-                ),
-            )
-            return redirect(item)
-        try:
-            action = services.action_from_gap(item=item, created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(item)
-        messages.success(request, f"{action.reference} raised for clause {item.clause.number}.")
-        return redirect(item)
+    def raise_action(self, record: AssessmentItem, data: dict[str, Any]) -> Action:
+        return services.action_from_gap(item=record, created_by=self.request.user, **data)  # type: ignore[arg-type]
+
+    def raised(self, action: Action, record: AssessmentItem) -> str:
+        return f"{action.reference} raised for clause {record.clause.number}."
 
 
 class ItemEvidenceUploadView(ObjectMixin, View):

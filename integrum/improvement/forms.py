@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from integrum.actions.models import Action
+from integrum.actions.forms import RaiseActionForm
 from integrum.audits.models import NONCONFORMITY_GRADES, Finding
 from integrum.context.models import Process
 from integrum.core.forms import OrganisationForm, members_of
@@ -182,12 +182,5 @@ class CauseForm(forms.Form):
     is_root = forms.BooleanField(required=False, label="Mark as the root cause")
 
 
-class ActionForm(forms.Form):
+class ActionForm(RaiseActionForm):
     title = forms.CharField(max_length=200, label="Corrective action")
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    due_date = forms.DateField(required=False, widget=DATE, label="Due")
-    priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
-
-    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_of(organisation)  # type: ignore[attr-defined]

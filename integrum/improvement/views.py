@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views import View
 
 from integrum.actions.models import Action
+from integrum.actions.views import RaiseActionView
 from integrum.audits.models import Finding
 from integrum.context.models import Process
 from integrum.core.exports import xlsx_response
@@ -34,7 +35,6 @@ from integrum.core.views import (
     OrganisationMixin,
     apply_validation_error,
     error_text,
-    form_problems,
 )
 from integrum.environment.models import ComplianceEvaluation
 from integrum.improvement import services
@@ -531,27 +531,18 @@ class CauseDeleteView(ObjectMixin, View):
         return redirect(reverse("improvement:nc_detail", args=[nc.pk]) + "#analysis")
 
 
-class ActionCreateView(ObjectMixin, View):
+class ActionCreateView(RaiseActionView):
     """Add a corrective action to the tracker from the nonconformity's page."""
 
     model = Nonconformity
-    required_role = WRITE
+    form_class = ActionForm
+    refused = "No action was added."
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        nc = self.get_object()
-        form = ActionForm(request.POST, organisation=self.organisation)
-        if not form.is_valid():
-            problems = form_problems(form)
-            messages.error(request, f"No action was added. {problems}")
-            return redirect(nc)
-        try:
-            action = services.nc_action_create(
-                nc=nc,
-                created_by=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            messages.error(request, f"No action was added. {error_text(error)}")
-        else:
-            messages.success(request, f"{action.reference} added to {nc.reference}.")
-        return redirect(reverse("improvement:nc_detail", args=[nc.pk]) + "#actions")
+    def raise_action(self, record: Nonconformity, data: dict[str, Any]) -> Action:
+        return services.nc_action_create(nc=record, created_by=self.request.user, **data)  # type: ignore[arg-type]
+
+    def raised(self, action: Action, record: Nonconformity) -> str:
+        return f"{action.reference} added to {record.reference}."
+
+    def return_url(self, record: Nonconformity) -> str:
+        return reverse("improvement:nc_detail", args=[record.pk]) + "#actions"

@@ -8,9 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from integrum.actions.models import Action
 from integrum.core.forms import OrganisationForm, members_of
-from integrum.core.models import Site, User
+from integrum.core.models import Site
 from integrum.measurement.models import Meter, Quality
 from integrum.performance.models import Kpi, KpiValue, Objective
 from integrum.performance.periods import parse_period, period_key
@@ -199,19 +198,6 @@ class ObjectiveForm(OrganisationForm):
 
     def _post_clean(self) -> None:
         pass
-
-
-class PlanActionForm(forms.Form):
-    """An action planned to achieve an objective (ISO 6.2.2), raised in the action tracker."""
-
-    title = forms.CharField(max_length=200, label="Action")
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    due_date = forms.DateField(required=False, widget=DATE, label="Due")
-    priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
-
-    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_of(organisation)  # type: ignore[attr-defined]
 
 
 class CancelForm(forms.Form):

@@ -5,9 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from integrum.actions.models import Action
 from integrum.core.forms import OrganisationForm, members_of
-from integrum.core.models import User
 from integrum.risks import scoring, sources
 from integrum.risks.models import Level, Risk, RiskMatrix
 from integrum.risks.services import EDITABLE, risk_matrix_current
@@ -109,17 +107,6 @@ class RiskForm(OrganisationForm):
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Risk.Status.choices)
-
-
-class RiskActionForm(forms.Form):
-    title = forms.CharField(max_length=200, label="Action")
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
-    priority = forms.ChoiceField(choices=Action.Priority.choices, initial=Action.Priority.MEDIUM)
-
-    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_of(organisation)  # type: ignore[attr-defined]
 
 
 class RiskMatrixForm(forms.Form):

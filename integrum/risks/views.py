@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from integrum.actions.forms import RaiseActionForm
 from integrum.actions.models import Action
+from integrum.actions.views import RaiseActionView
 from integrum.core.models import StaleEdit
 from integrum.core.permissions import ADMINISTER, MANAGE, WRITE
 from integrum.core.relations import related_to
@@ -29,11 +31,10 @@ from integrum.core.views import (
     OrganisationMixin,
     apply_validation_error,
     error_text,
-    form_problems,
 )
 from integrum.risks import services
 from integrum.risks.filters import RiskFilterSet
-from integrum.risks.forms import RiskActionForm, RiskForm, RiskMatrixForm, TransitionForm
+from integrum.risks.forms import RiskForm, RiskMatrixForm, TransitionForm
 from integrum.risks.heatmap import heat_map
 from integrum.risks.models import Risk, RiskMatrix
 from integrum.risks.tabular import RiskSpec
@@ -143,7 +144,7 @@ class RiskDetailView(ObjectDetailView):
             .select_related("owner")
             .order_by("-number")
         )
-        context["action_form"] = RiskActionForm(organisation=self.organisation)
+        context["action_form"] = RaiseActionForm(organisation=self.organisation)
         context["clauses"] = clauses_of(risk)
         context["current_matrix"] = services.risk_matrix_current(self.organisation)
         context["related"] = related_to(risk, self.request.user)
@@ -216,26 +217,16 @@ class RiskDeleteView(ObjectDeleteView):
     list_url = "risks:risk_list"
 
 
-class RiskActionCreateView(ObjectMixin, View):
+class RiskActionCreateView(RaiseActionView):
     """Raise a treatment action in the action tracker from the risk's page."""
 
-    required_role = WRITE
     model = Risk
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        risk = self.get_object()
-        form = RiskActionForm(request.POST, organisation=self.organisation)
-        if not form.is_valid():
-            problems = form_problems(form)
-            messages.error(request, f"No action was raised. {problems}")
-            return redirect(risk)
-        try:
-            action = services.risk_action_raise(risk=risk, created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        except ValidationError as error:
-            messages.error(request, f"No action was raised. {error_text(error)}")
-        else:
-            messages.success(request, f"{action.reference} raised to treat {risk.reference}.")
-        return redirect(risk)
+    def raise_action(self, record: Risk, data: dict[str, Any]) -> Action:
+        return services.risk_action_raise(risk=record, created_by=self.request.user, **data)  # type: ignore[arg-type]
+
+    def raised(self, action: Action, record: Risk) -> str:
+        return f"{action.reference} raised to treat {record.reference}."
 
 
 class RiskImportView(RegisterImportView):

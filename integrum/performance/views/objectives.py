@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from integrum.actions.forms import RaiseActionForm
 from integrum.actions.models import Action
+from integrum.actions.views import RaiseActionView
 from integrum.core.permissions import MANAGE, WRITE
 from integrum.core.relations import related_to
 from integrum.core.views import (
@@ -25,11 +27,10 @@ from integrum.core.views import (
     ObjectListView,
     ObjectMixin,
     error_text,
-    form_problems,
 )
 from integrum.performance import services
 from integrum.performance.filters import ObjectiveFilterSet
-from integrum.performance.forms import CancelForm, ObjectiveForm, PlanActionForm
+from integrum.performance.forms import CancelForm, ObjectiveForm
 from integrum.performance.models import Objective
 from integrum.performance.periods import period_start
 from integrum.performance.selectors import kpi_series, objective_counts, objective_window, objectives_progress
@@ -112,7 +113,7 @@ class ObjectiveDetailView(ObjectDetailView):
             .select_related("owner")
             .order_by("-number")
         )
-        context["action_form"] = PlanActionForm(organisation=self.organisation)
+        context["action_form"] = RaiseActionForm(organisation=self.organisation)
         context["cancel_form"] = CancelForm()
         context["related"] = related_to(objective, self.request.user)
         context["can_manage"] = self.can(MANAGE)
@@ -199,27 +200,14 @@ class ObjectiveDeleteView(ObjectDeleteView):
     list_url = "performance:objective_list"
 
 
-class ObjectiveActionCreateView(ObjectMixin, View):
+class ObjectiveActionCreateView(RaiseActionView):
     """Plan an action to achieve the objective, from its page."""
 
     model = Objective
-    required_role = WRITE
+    refused = "No action was planned."
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        objective = self.get_object()
-        form = PlanActionForm(request.POST, organisation=self.organisation)
-        if not form.is_valid():
-            problems = form_problems(form)
-            messages.error(request, f"No action was planned. {problems}")
-            return redirect(objective)
-        try:
-            action = services.objective_action_create(
-                objective=objective,
-                created_by=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            messages.error(request, f"No action was planned. {error_text(error)}")
-        else:
-            messages.success(request, f"{action.reference} planned for {objective.reference}.")
-        return redirect(objective)
+    def raise_action(self, record: Objective, data: dict[str, Any]) -> Action:
+        return services.objective_action_create(objective=record, created_by=self.request.user, **data)  # type: ignore[arg-type]
+
+    def raised(self, action: Action, record: Objective) -> str:
+        return f"{action.reference} planned for {record.reference}."
