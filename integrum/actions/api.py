@@ -99,6 +99,16 @@ class ActionUpdateSerializer(serializers.ModelSerializer):
         fields = ["title", "description", "owner", "site", "due_date", "priority", "version"]
 
 
+class RaiseActionSerializer(serializers.Serializer):
+    """An action raised from a record (a risk, an objective, a nonconformity), which becomes its source."""
+
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    owner = MemberField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    priority = serializers.ChoiceField(choices=Action.Priority.choices, default=Action.Priority.MEDIUM)
+
+
 class ActionTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Action.Status.choices, help_text="The status to move to.")
     outcome = serializers.CharField(

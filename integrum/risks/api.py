@@ -11,8 +11,7 @@ from rest_framework import decorators, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrum.actions.api import ActionSerializer
-from integrum.actions.models import Action
+from integrum.actions.api import ActionSerializer, RaiseActionSerializer
 from integrum.core.api import (
     CreateMixin,
     DestroyMixin,
@@ -225,14 +224,6 @@ class RiskTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Risk.Status.choices, help_text="The status to move to.")
 
 
-class RiskActionSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    owner = MemberField(required=False, allow_null=True)
-    due_date = serializers.DateField(required=False, allow_null=True)
-    priority = serializers.ChoiceField(choices=Action.Priority.choices, default=Action.Priority.MEDIUM)
-
-
 class RiskViewSet(CreateMixin, UpdateMixin, DestroyMixin):
     """Risks and opportunities of your organisations (one register for ISO 9001 and ISO 14001).
 
@@ -247,7 +238,7 @@ class RiskViewSet(CreateMixin, UpdateMixin, DestroyMixin):
         "create": RiskCreateSerializer,
         "partial_update": RiskUpdateSerializer,
         "transition": RiskTransitionSerializer,
-        "raise_action": RiskActionSerializer,
+        "raise_action": RaiseActionSerializer,
     }
     required_roles: ClassVar[dict[str, str]] = {"transition": WRITE, "raise_action": WRITE}
 

@@ -12,8 +12,7 @@ from rest_framework import decorators, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrum.actions.api import ActionSerializer
-from integrum.actions.models import Action
+from integrum.actions.api import ActionSerializer, RaiseActionSerializer
 from integrum.audits.models import Finding
 from integrum.context.models import Process
 from integrum.core.api import (
@@ -219,14 +218,6 @@ class CauseUpdateSerializer(serializers.Serializer):
     is_root = serializers.BooleanField(required=False)
 
 
-class ActionInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = _text(required=False, allow_blank=True, default="")
-    owner = MemberField(required=False, allow_null=True, default=None)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
-    priority = serializers.ChoiceField(choices=Action.Priority.choices, default=Action.Priority.MEDIUM)
-
-
 class NonconformityViewSet(CreateMixin, UpdateMixin, DestroyMixin):
     """Nonconformities of your organisations (10.2) and their life cycle.
 
@@ -248,7 +239,7 @@ class NonconformityViewSet(CreateMixin, UpdateMixin, DestroyMixin):
         "close_signed": SignedCloseSerializer,
         "reopen": ReasonSerializer,
         "causes": CauseInputSerializer,
-        "add_action": ActionInputSerializer,
+        "add_action": RaiseActionSerializer,
     }
     required_roles: ClassVar[dict[str, str]] = {
         "report": WRITE,
@@ -344,7 +335,7 @@ class NonconformityViewSet(CreateMixin, UpdateMixin, DestroyMixin):
         entry = services.cause_add(nc=nc, **data)
         return Response(CauseEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ActionInputSerializer, responses={201: ActionSerializer})
+    @extend_schema(request=RaiseActionSerializer, responses={201: ActionSerializer})
     @decorators.action(detail=True, methods=["post"], url_path="actions")
     def add_action(self, request: Request, pk: str | None = None) -> Response:
         """Add a corrective action to the tracker with the nonconformity as its source."""

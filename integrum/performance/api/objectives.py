@@ -12,8 +12,7 @@ from rest_framework import decorators, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrum.actions.api import ActionSerializer
-from integrum.actions.models import Action
+from integrum.actions.api import ActionSerializer, RaiseActionSerializer
 from integrum.core.api import (
     CreateMixin,
     DestroyMixin,
@@ -159,14 +158,6 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=400, help_text="Why the objective no longer applies.")
 
 
-class PlanActionSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
-    owner = MemberField(required=False, allow_null=True)
-    due_date = serializers.DateField(required=False, allow_null=True)
-    priority = serializers.ChoiceField(choices=Action.Priority.choices, default=Action.Priority.MEDIUM)
-
-
 def progress_of(user: Any, objectives: list[Objective]) -> dict[int, Progress]:
     """Progress of objectives of possibly several organisations, each narrowed to the user's sites there."""
     by_organisation: dict[int, list[Objective]] = defaultdict(list)
@@ -192,7 +183,7 @@ class ObjectiveViewSet(CreateMixin, UpdateMixin, DestroyMixin):
         "create": ObjectiveCreateSerializer,
         "partial_update": ObjectiveUpdateSerializer,
         "cancel": CancelSerializer,
-        "plan_action": PlanActionSerializer,
+        "plan_action": RaiseActionSerializer,
     }
     required_roles: ClassVar[dict[str, str]] = {"cancel": MANAGE, "reinstate": MANAGE, "plan_action": WRITE}
 
