@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -530,12 +531,24 @@ def compile_objectives(review: ManagementReview, organisation: Organisation) -> 
 # --- c) Process performance ------------------------------------------------------------------
 
 
+# Reads that several inputs share, kept for the length of one `compile_all` (None outside it).
+_shared: ContextVar[dict[Any, Any] | None] = ContextVar("review_compile_shared", default=None)
+
+
 def _kpi_status(organisation: Organisation, today: datetime.date) -> tuple[list[Any], dict[int, Any]]:
+    """Active KPIs and their latest values (process performance and monitoring results both show them)."""
     from integrum.performance.models import Kpi
     from integrum.performance.selectors import latest_values
 
+    shared = _shared.get()
+    key = ("kpi_status", organisation.pk, today)
+    if shared is not None and key in shared:
+        return shared[key]
     kpis = list(Kpi.objects.filter(organisation=organisation, is_active=True).order_by("number"))
-    return kpis, (latest_values(kpis, today=today) if kpis else {})
+    found = kpis, (latest_values(kpis, today=today) if kpis else {})
+    if shared is not None:
+        shared[key] = found
+    return found
 
 
 RAG_LABELS = {
@@ -1240,3 +1253,14 @@ def manual_snapshot(spec: InputSpec) -> Snapshot:
 
 def compile_input(spec: InputSpec, review: ManagementReview, organisation: Organisation) -> Snapshot:
     return spec.compile(review, organisation) if spec.compile is not None else manual_snapshot(spec)
+
+
+def compile_all(
+    specs: Iterable[InputSpec], review: ManagementReview, organisation: Organisation
+) -> dict[str, Snapshot]:
+    """Every input's snapshot, reading what several inputs share only once."""
+    token = _shared.set({})
+    try:
+        return {spec.key: compile_input(spec, review, organisation) for spec in specs}
+    finally:
+        _shared.reset(token)

@@ -25,7 +25,7 @@ from integrum.core.numbering import format_reference, next_number
 from integrum.core.permissions import MANAGE, can
 from integrum.core.signatures import check_signature_password
 from integrum.core.validation import check_member, check_members
-from integrum.reviews.inputs import BY_KEY, InputSpec, compile_input, specs_for
+from integrum.reviews.inputs import BY_KEY, InputSpec, compile_all, specs_for
 from integrum.reviews.models import ManagementReview, ReviewInput, ReviewOutput
 from integrum.standards.models import Standard
 
@@ -207,8 +207,9 @@ def review_compile(*, review: ManagementReview) -> ManagementReview:
     specs = applicable_specs(review)
     existing = {item.key: item for item in ReviewInput.objects.select_for_update().filter(review=review)}
     created, changed = [], []
+    snapshots = compile_all(specs, review, organisation)
     for position, spec in enumerate(specs, start=1):
-        data = compile_input(spec, review, organisation)
+        data = snapshots[spec.key]
         item = existing.get(spec.key)
         if item is None:
             created.append(

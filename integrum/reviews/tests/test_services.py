@@ -247,6 +247,18 @@ def test_compile_costs_the_same_for_little_and_much_data(organisation, django_as
     assert few == many
 
 
+def test_compile_reads_the_kpis_once_for_the_inputs_that_share_them(organisation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    review = make_review(organisation)
+    with CaptureQueriesContext(connection) as captured:
+        services.review_compile(review=review)
+    kpi_reads = [q for q in captured.captured_queries if 'FROM "performance_kpi"' in q["sql"]]
+    # Process performance and monitoring results both show the KPIs' status.
+    assert len(kpi_reads) == 1, [q["sql"][:120] for q in kpi_reads]
+
+
 # --- Inputs, outputs -------------------------------------------------------------------------
 
 
