@@ -29,7 +29,7 @@ from integrum.core.models import Attachment, ObjectChange, Organisation, Site, U
 from integrum.core.numbering import format_reference, next_number
 from integrum.core.permissions import MANAGE, membership_in
 from integrum.core.services import attachment_add
-from integrum.core.validation import check_member, check_members, check_sites
+from integrum.core.validation import check_known_fields, check_member, check_members, check_sites
 from integrum.standards.models import Clause, Standard
 
 S = Audit.Status
@@ -92,12 +92,6 @@ DEFAULT_GRADES: dict[str, tuple[str, str]] = {
 }
 
 
-def _unknown(fields: Iterable[str], allowed: set[str], what: str) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(f"Unknown fields of {what}: {', '.join(sorted(unknown))}.")
-
-
 def _check_standards(standards: Iterable[Standard] | None, what: str) -> list[Standard]:
     chosen = list(standards or [])
     if not chosen:
@@ -153,7 +147,7 @@ def programme_create(
     **fields: Any,
 ) -> AuditProgramme:
     """Set up an audit programme with the organisation's next reference (AP-001)."""
-    _unknown(fields, PROGRAMME_FIELDS, "an audit programme")
+    check_known_fields(fields, PROGRAMME_FIELDS, "an audit programme")
     chosen = _check_standards(standards, "the programme")
     programme = AuditProgramme(
         organisation=organisation, title=title, start_date=start_date, end_date=end_date, **fields
@@ -171,7 +165,7 @@ def programme_create(
 def programme_update(
     *, programme: AuditProgramme, version: int, standards: Iterable[Standard] | None = None, **fields: Any
 ) -> AuditProgramme:
-    _unknown(fields, PROGRAMME_FIELDS, "an audit programme")
+    check_known_fields(fields, PROGRAMME_FIELDS, "an audit programme")
     chosen = _check_standards(standards, "the programme") if standards is not None else None
     for name, value in fields.items():
         setattr(programme, name, value)
@@ -209,7 +203,7 @@ def auditor_create(
     **fields: Any,
 ) -> Auditor:
     """Register a member as an internal auditor, with the processes they work in."""
-    _unknown(fields, AUDITOR_FIELDS, "an auditor")
+    check_known_fields(fields, AUDITOR_FIELDS, "an auditor")
     if user is None:
         raise ValidationError({"user": "Choose the member who audits."})
     check_member(organisation, user, "user")
@@ -233,7 +227,7 @@ def auditor_update(
     own_processes: Iterable[Process] | None = None,
     **fields: Any,
 ) -> Auditor:
-    _unknown(fields, AUDITOR_FIELDS, "an auditor")
+    check_known_fields(fields, AUDITOR_FIELDS, "an auditor")
     processes = (
         _check_processes(auditor.organisation, own_processes, "own_processes")
         if own_processes is not None
@@ -286,7 +280,7 @@ def audit_create(
     **fields: Any,
 ) -> Audit:
     """Plan an audit with the organisation's next reference (AUD-0001)."""
-    _unknown(fields, AUDIT_FIELDS, "an audit")
+    check_known_fields(fields, AUDIT_FIELDS, "an audit")
     chosen = _check_standards(standards, "the audit")
     clause_list = _check_clauses(clauses, chosen)
     process_list = _check_processes(organisation, processes, "processes")
@@ -326,7 +320,7 @@ def audit_update(
     **fields: Any,
 ) -> Audit:
     """Edit an audit that is not closed or cancelled; `version` is the one the editor saw."""
-    _unknown(fields, AUDIT_FIELDS, "an audit")
+    check_known_fields(fields, AUDIT_FIELDS, "an audit")
     if audit.status in ENDED:
         raise ValidationError(
             f"{audit.reference} is {audit.get_status_display().lower()}: it can no longer change."
@@ -706,7 +700,7 @@ def finding_create(
 
 @transaction.atomic
 def finding_update(*, finding: Finding, version: int, **fields: Any) -> Finding:
-    _unknown(fields, FINDING_FIELDS, "a finding")
+    check_known_fields(fields, FINDING_FIELDS, "a finding")
     if finding.audit.status in ENDED:
         raise ValidationError(f"{finding.audit.reference} is closed: its findings can no longer change.")
     for name, value in fields.items():

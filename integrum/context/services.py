@@ -24,7 +24,7 @@ from integrum.context.models import (
 )
 from integrum.core.models import Organisation, User
 from integrum.core.numbering import format_reference, next_number
-from integrum.core.validation import check_member, check_members, check_sites
+from integrum.core.validation import check_known_fields, check_member, check_members, check_sites
 from integrum.standards.models import Clause, Standard
 
 # Reference prefixes per register: CI-001, IP-001, PR-001, ROL-001.
@@ -78,12 +78,6 @@ def _save(
     return obj
 
 
-def _refuse_unknown(fields: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-
-
 # --- Context issues (4.1) --------------------------------------------------------------------
 
 ISSUE_FIELDS = {
@@ -110,7 +104,7 @@ def _check_issue(issue: ContextIssue, m2m: dict[str, list[Any]]) -> None:
 @transaction.atomic
 def context_issue_create(*, organisation: Organisation, **fields: Any) -> ContextIssue:
     """Record an internal or external issue with the organisation's next reference (CI-001)."""
-    _refuse_unknown(fields, ISSUE_FIELDS - {"version"})
+    check_known_fields(fields, ISSUE_FIELDS - {"version"}, "a context issue")
     issue = ContextIssue(organisation=organisation)
     return _save(issue, fields, ["standards"], _check_issue)
 
@@ -118,7 +112,7 @@ def context_issue_create(*, organisation: Organisation, **fields: Any) -> Contex
 @transaction.atomic
 def context_issue_update(*, issue: ContextIssue, **fields: Any) -> ContextIssue:
     """Edit an issue; `version` must be the one the editor saw."""
-    _refuse_unknown(fields, ISSUE_FIELDS)
+    check_known_fields(fields, ISSUE_FIELDS, "a context issue")
     return _save(issue, fields, ["standards"], _check_issue)
 
 
@@ -170,14 +164,14 @@ def _check_party(party: InterestedParty, m2m: dict[str, list[Any]]) -> None:
 @transaction.atomic
 def interested_party_create(*, organisation: Organisation, **fields: Any) -> InterestedParty:
     """Record an interested party with the organisation's next reference (IP-001)."""
-    _refuse_unknown(fields, PARTY_FIELDS - {"version"})
+    check_known_fields(fields, PARTY_FIELDS - {"version"}, "an interested party")
     party = InterestedParty(organisation=organisation)
     return _save(party, fields, ["standards"], _check_party)
 
 
 @transaction.atomic
 def interested_party_update(*, party: InterestedParty, **fields: Any) -> InterestedParty:
-    _refuse_unknown(fields, PARTY_FIELDS)
+    check_known_fields(fields, PARTY_FIELDS, "an interested party")
     return _save(party, fields, ["standards"], _check_party)
 
 
@@ -203,14 +197,14 @@ def _check_requirement(requirement: PartyRequirement, m2m: dict[str, list[Any]])
 @transaction.atomic
 def party_requirement_create(*, party: InterestedParty, **fields: Any) -> PartyRequirement:
     """Add a need or expectation to a party."""
-    _refuse_unknown(fields, REQUIREMENT_FIELDS - {"version"})
+    check_known_fields(fields, REQUIREMENT_FIELDS - {"version"}, "a requirement")
     requirement = PartyRequirement(organisation_id=party.organisation_id, party=party)
     return _save(requirement, fields, [], _check_requirement)
 
 
 @transaction.atomic
 def party_requirement_update(*, requirement: PartyRequirement, **fields: Any) -> PartyRequirement:
-    _refuse_unknown(fields, REQUIREMENT_FIELDS)
+    check_known_fields(fields, REQUIREMENT_FIELDS, "a requirement")
     return _save(requirement, fields, [], _check_requirement)
 
 
@@ -233,7 +227,7 @@ def _check_scope(scope: Scope, m2m: dict[str, list[Any]]) -> None:
 @transaction.atomic
 def scope_create(*, organisation: Organisation, standard: Standard, **fields: Any) -> Scope:
     """Set the scope of the management system for one standard (one scope per standard)."""
-    _refuse_unknown(fields, SCOPE_FIELDS - {"version"})
+    check_known_fields(fields, SCOPE_FIELDS - {"version"}, "a scope")
     if Scope.objects.filter(organisation=organisation, standard=standard).exists():
         raise ValidationError(
             {"standard": f"{organisation} already has a scope for {standard}: edit that one."}
@@ -244,7 +238,7 @@ def scope_create(*, organisation: Organisation, standard: Standard, **fields: An
 
 @transaction.atomic
 def scope_update(*, scope: Scope, **fields: Any) -> Scope:
-    _refuse_unknown(fields, SCOPE_FIELDS)
+    check_known_fields(fields, SCOPE_FIELDS, "a scope")
     return _save(scope, fields, ["sites"], _check_scope)
 
 
@@ -308,14 +302,14 @@ def _check_process(process: Process, m2m: dict[str, list[Any]]) -> None:
 @transaction.atomic
 def process_create(*, organisation: Organisation, **fields: Any) -> Process:
     """Add a process to the register with the organisation's next reference (PR-001)."""
-    _refuse_unknown(fields, PROCESS_FIELDS - {"version"})
+    check_known_fields(fields, PROCESS_FIELDS - {"version"}, "a process")
     process = Process(organisation=organisation)
     return _save(process, fields, ["sites"], _check_process)
 
 
 @transaction.atomic
 def process_update(*, process: Process, **fields: Any) -> Process:
-    _refuse_unknown(fields, PROCESS_FIELDS)
+    check_known_fields(fields, PROCESS_FIELDS, "a process")
     return _save(process, fields, ["sites"], _check_process)
 
 
@@ -387,14 +381,14 @@ def _check_role(role: OrganisationalRole, m2m: dict[str, list[Any]]) -> None:
 @transaction.atomic
 def organisational_role_create(*, organisation: Organisation, **fields: Any) -> OrganisationalRole:
     """Define a role with the organisation's next reference (ROL-001)."""
-    _refuse_unknown(fields, ROLE_FIELDS - {"version"})
+    check_known_fields(fields, ROLE_FIELDS - {"version"}, "a role")
     role = OrganisationalRole(organisation=organisation)
     return _save(role, fields, ["holders", "standards"], _check_role)
 
 
 @transaction.atomic
 def organisational_role_update(*, role: OrganisationalRole, **fields: Any) -> OrganisationalRole:
-    _refuse_unknown(fields, ROLE_FIELDS)
+    check_known_fields(fields, ROLE_FIELDS, "a role")
     return _save(role, fields, ["holders", "standards"], _check_role)
 
 

@@ -9,6 +9,13 @@ from django.core.exceptions import ValidationError
 from integrum.core.models import Membership, Organisation, Site, User
 
 
+def check_known_fields(fields: Iterable[str], allowed: Iterable[str], what: str) -> None:
+    """Refuse a keyword a service does not take, naming it (a typo must not be dropped silently)."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(f"Unknown fields of {what}: {', '.join(sorted(unknown))}.")
+
+
 def check_member(organisation: Organisation, user: User | None, field: str) -> None:
     if user is not None and not Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError({field: f"{user} is not a member of {organisation}."})

@@ -19,7 +19,7 @@ from integrum.core.changelog import change_note
 from integrum.core.dates import add_months
 from integrum.core.models import ObjectChange, Organisation, Site, User
 from integrum.core.numbering import format_reference, next_number
-from integrum.core.validation import check_member, check_sites
+from integrum.core.validation import check_known_fields, check_member, check_sites
 from integrum.environment.models import (
     Aspect,
     AspectAssessment,
@@ -189,9 +189,7 @@ def significance_method_revise(
         "emergency_criterion",
         "emergency_min",
     }
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(f"Unknown fields of a method: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, allowed, "a method")
     current = (
         SignificanceMethod.objects.select_for_update()
         .filter(organisation=organisation, is_current=True)
@@ -387,9 +385,7 @@ def aspect_create(
     **fields: Any,
 ) -> Aspect:
     """Register an aspect with the organisation's next reference (ASP-001)."""
-    unknown = set(fields) - ASPECT_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of an aspect: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, ASPECT_FIELDS, "an aspect")
     check_member(organisation, fields.get("owner"), "owner")
     site_list = check_sites(organisation, sites)
     obligation_list = _check_obligations(organisation, obligations)
@@ -415,9 +411,7 @@ def aspect_update(
     """Edit an aspect (`instance`: its own field is called `aspect`); `version` is the one the
     editor saw (a stale edit raises StaleEdit)."""
     aspect = instance
-    unknown = set(fields) - ASPECT_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of an aspect: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, ASPECT_FIELDS, "an aspect")
     organisation = aspect.organisation
     if "owner" in fields:
         check_member(organisation, fields["owner"], "owner")
@@ -490,9 +484,7 @@ def obligation_create(
 ) -> ComplianceObligation:
     """Register an obligation (OBL-001) and schedule its first evaluation of compliance (by default
     one evaluation period from today)."""
-    unknown = set(fields) - OBLIGATION_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of an obligation: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, OBLIGATION_FIELDS, "an obligation")
     check_member(organisation, fields.get("owner"), "owner")
     site_list = check_sites(organisation, sites)
     obligation = ComplianceObligation(organisation=organisation, title=title, origin=origin, **fields)
@@ -511,9 +503,7 @@ def obligation_create(
 def obligation_update(
     *, obligation: ComplianceObligation, version: int, sites: Iterable[Site] | None = None, **fields: Any
 ) -> ComplianceObligation:
-    unknown = set(fields) - OBLIGATION_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of an obligation: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, OBLIGATION_FIELDS, "an obligation")
     organisation = obligation.organisation
     if "owner" in fields:
         check_member(organisation, fields["owner"], "owner")
@@ -611,9 +601,7 @@ def evaluation_update(
     *, evaluation: ComplianceEvaluation, version: int, **fields: Any
 ) -> ComplianceEvaluation:
     """Move a scheduled evaluation or give it to someone else."""
-    unknown = set(fields) - {"due_date", "evaluator", "notes"}
-    if unknown:
-        raise ValidationError(f"Unknown fields of an evaluation: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, {"due_date", "evaluator", "notes"}, "an evaluation")
     if evaluation.status != ES.SCHEDULED and set(fields) & {"due_date", "evaluator"}:
         raise ValidationError("A completed evaluation keeps its date and evaluator.")
     if "evaluator" in fields:

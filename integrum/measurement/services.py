@@ -23,6 +23,7 @@ from integrum.core.changelog import acting_as, change_note
 from integrum.core.files import check_upload, in_memory
 from integrum.core.models import ObjectChange, Organisation, Site, User
 from integrum.core.permissions import membership_in
+from integrum.core.validation import check_known_fields
 from integrum.measurement import readings, units
 from integrum.measurement.models import Meter, MonthlyTotal, Reading, ReadingBatch, SiteFigure
 
@@ -137,9 +138,7 @@ def _check_meter(meter: Meter, *, user: User | None, before: Meter | None) -> No
 @transaction.atomic
 def meter_create(*, organisation: Organisation, user: User | None = None, **fields: Any) -> Meter:
     """Register a meter at one of the user's sites; its unit must fit its kind."""
-    unknown = set(fields) - METER_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of a meter: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, METER_FIELDS, "a meter")
     meter = Meter(organisation=organisation, **fields)
     _check_meter(meter, user=user, before=None)
     meter.save()
@@ -150,9 +149,7 @@ def meter_create(*, organisation: Organisation, user: User | None = None, **fiel
 def meter_update(*, meter: Meter, version: int, user: User | None = None, **fields: Any) -> Meter:
     """Change a meter; its unit and way of reading are fixed once it has readings. Moving it to
     another site moves its monthly totals too."""
-    unknown = set(fields) - METER_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of a meter: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, METER_FIELDS, "a meter")
     before = Meter.objects.get(pk=meter.pk)
     if user is not None and "site" in fields:
         # Someone limited to some sites may not take a meter away from another one either.
@@ -259,9 +256,7 @@ def site_figure_create(
 def site_figure_update(
     *, figure: SiteFigure, version: int, user: User | None = None, **fields: Any
 ) -> SiteFigure:
-    unknown = set(fields) - {"site", "kind", "month", "value", "unit"}
-    if unknown:
-        raise ValidationError(f"Unknown fields of a site figure: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, {"site", "kind", "month", "value", "unit"}, "a site figure")
     if user is not None and "site" in fields:
         _check_site(figure.organisation, user, figure.site, required=False)
     for name, value in fields.items():

@@ -18,7 +18,7 @@ from integrum.core.changelog import change_note
 from integrum.core.models import ObjectChange, Organisation, Site, StaleEdit, User
 from integrum.core.numbering import format_reference, next_number
 from integrum.core.permissions import membership_in
-from integrum.core.validation import check_member, check_sites
+from integrum.core.validation import check_known_fields, check_member, check_sites
 from integrum.measurement import units
 from integrum.measurement.models import Meter, Quality
 from integrum.performance.models import Kpi, KpiValue, Objective
@@ -70,12 +70,6 @@ OBJECTIVE_FIELDS = {
 }
 
 Source = Kpi.Source
-
-
-def _unknown(fields: Iterable[str], allowed: set[str], what: str) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValidationError(f"Unknown fields of {what}: {', '.join(sorted(unknown))}.")
 
 
 def _check_standards(standards: Iterable[Standard] | None, what: str) -> list[Standard]:
@@ -206,7 +200,7 @@ def kpi_create(
     **fields: Any,
 ) -> Kpi:
     """Define a KPI with the organisation's next reference (KPI-0001)."""
-    _unknown(fields, KPI_FIELDS, "a KPI")
+    check_known_fields(fields, KPI_FIELDS, "a KPI")
     chosen = _check_standards(standards, "the KPI")
     check_member(organisation, fields.get("owner"), "owner")
     site_list = _kpi_site_ids(organisation, sites)
@@ -234,7 +228,7 @@ def kpi_update(
 
     A KPI with values entered by hand keeps its source: changing it would silently hide them.
     """
-    _unknown(fields, KPI_FIELDS, "a KPI")
+    check_known_fields(fields, KPI_FIELDS, "a KPI")
     organisation = kpi.organisation
     if "owner" in fields:
         check_member(organisation, fields["owner"], "owner")
@@ -500,7 +494,7 @@ def objective_create(
     **fields: Any,
 ) -> Objective:
     """Set an objective with the organisation's next reference (OBJ-0001)."""
-    _unknown(fields, OBJECTIVE_FIELDS, "an objective")
+    check_known_fields(fields, OBJECTIVE_FIELDS, "an objective")
     chosen = _check_standards(standards, "the objective")
     check_member(organisation, fields.get("owner"), "owner")
     risk_list, aspect_list, obligation_list = _objective_links(organisation, risks, aspects, obligations)
@@ -536,7 +530,7 @@ def objective_update(
     **fields: Any,
 ) -> Objective:
     """Edit an objective; `version` is the one the editor saw. A cancelled one is reinstated first."""
-    _unknown(fields, OBJECTIVE_FIELDS, "an objective")
+    check_known_fields(fields, OBJECTIVE_FIELDS, "an objective")
     if objective.is_cancelled:
         raise ValidationError(f"{objective.reference} is cancelled: reinstate it before changing it.")
     organisation = objective.organisation

@@ -24,7 +24,7 @@ from integrum.core.models import ObjectChange, Organisation, User
 from integrum.core.numbering import format_reference, next_number
 from integrum.core.permissions import MANAGE, can
 from integrum.core.signatures import check_signature_password
-from integrum.core.validation import check_member, check_members
+from integrum.core.validation import check_known_fields, check_member, check_members
 from integrum.reviews.inputs import BY_KEY, InputSpec, compile_all, specs_for
 from integrum.reviews.models import ManagementReview, ReviewInput, ReviewOutput
 from integrum.standards.models import Standard
@@ -154,9 +154,7 @@ def review_update(
     **fields: Any,
 ) -> ManagementReview:
     """Edit a review that is not signed or cancelled; `version` is the one the editor saw."""
-    unknown = set(fields) - REVIEW_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown fields of a review: {', '.join(sorted(unknown))}.")
+    check_known_fields(fields, REVIEW_FIELDS, "a review")
     _check_editable(review)
     organisation = review.organisation
     if "chair" in fields:
