@@ -31,6 +31,7 @@ from integrum.core.permissions import MANAGE, membership_in
 from integrum.core.services import attachment_add
 from integrum.core.validation import check_known_fields, check_member, check_members, check_sites
 from integrum.standards.models import Clause, Standard
+from integrum.standards.services import standards_chosen
 
 S = Audit.Status
 Answer = ChecklistItem.Answer
@@ -92,15 +93,6 @@ DEFAULT_GRADES: dict[str, tuple[str, str]] = {
 }
 
 
-def _check_standards(standards: Iterable[Standard] | None, what: str) -> list[Standard]:
-    chosen = list(standards or [])
-    if not chosen:
-        raise ValidationError(
-            {"standards": f"Choose the standard(s) {what} covers: ISO 9001, ISO 14001 or both."}
-        )
-    return chosen
-
-
 def _check_processes(organisation: Organisation, processes: Iterable[Process], field: str) -> list[Process]:
     chosen = list(processes)
     if any(process.organisation_id != organisation.pk for process in chosen):
@@ -148,7 +140,7 @@ def programme_create(
 ) -> AuditProgramme:
     """Set up an audit programme with the organisation's next reference (AP-001)."""
     check_known_fields(fields, PROGRAMME_FIELDS, "an audit programme")
-    chosen = _check_standards(standards, "the programme")
+    chosen = standards_chosen(standards, "the programme covers")
     programme = AuditProgramme(
         organisation=organisation, title=title, start_date=start_date, end_date=end_date, **fields
     )
@@ -166,7 +158,7 @@ def programme_update(
     *, programme: AuditProgramme, version: int, standards: Iterable[Standard] | None = None, **fields: Any
 ) -> AuditProgramme:
     check_known_fields(fields, PROGRAMME_FIELDS, "an audit programme")
-    chosen = _check_standards(standards, "the programme") if standards is not None else None
+    chosen = standards_chosen(standards, "the programme covers") if standards is not None else None
     for name, value in fields.items():
         setattr(programme, name, value)
     _check_programme(programme)
@@ -281,7 +273,7 @@ def audit_create(
 ) -> Audit:
     """Plan an audit with the organisation's next reference (AUD-0001)."""
     check_known_fields(fields, AUDIT_FIELDS, "an audit")
-    chosen = _check_standards(standards, "the audit")
+    chosen = standards_chosen(standards, "the audit covers")
     clause_list = _check_clauses(clauses, chosen)
     process_list = _check_processes(organisation, processes, "processes")
     site_list = check_sites(organisation, sites)
@@ -326,7 +318,7 @@ def audit_update(
             f"{audit.reference} is {audit.get_status_display().lower()}: it can no longer change."
         )
     organisation = audit.organisation
-    chosen = _check_standards(standards, "the audit") if standards is not None else None
+    chosen = standards_chosen(standards, "the audit covers") if standards is not None else None
     if clauses is not None or chosen is not None:
         clause_list: list[Clause] | None = _check_clauses(
             clauses if clauses is not None else audit.clauses.all(),

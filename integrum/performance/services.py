@@ -24,6 +24,7 @@ from integrum.measurement.models import Meter, Quality
 from integrum.performance.models import Kpi, KpiValue, Objective
 from integrum.performance.periods import period_label, period_start
 from integrum.standards.models import Standard
+from integrum.standards.services import standards_chosen
 
 # The units a KPI computed from the GHG inventory may be kept in, and kg CO₂e per one of each.
 EMISSION_UNITS = {"kg CO2e": Decimal(1), "t CO2e": Decimal(1000)}
@@ -70,15 +71,6 @@ OBJECTIVE_FIELDS = {
 }
 
 Source = Kpi.Source
-
-
-def _check_standards(standards: Iterable[Standard] | None, what: str) -> list[Standard]:
-    chosen = list(standards or [])
-    if not chosen:
-        raise ValidationError(
-            {"standards": f"Choose the standard(s) {what} serves: ISO 9001, ISO 14001 or both."}
-        )
-    return chosen
 
 
 def _decimal(value: Any, field: str, label: str) -> Decimal | None:
@@ -201,7 +193,7 @@ def kpi_create(
 ) -> Kpi:
     """Define a KPI with the organisation's next reference (KPI-0001)."""
     check_known_fields(fields, KPI_FIELDS, "a KPI")
-    chosen = _check_standards(standards, "the KPI")
+    chosen = standards_chosen(standards, "the KPI serves")
     check_member(organisation, fields.get("owner"), "owner")
     site_list = _kpi_site_ids(organisation, sites)
     kpi = Kpi(organisation=organisation, name=name, unit=unit, direction=direction, **fields)
@@ -232,7 +224,7 @@ def kpi_update(
     organisation = kpi.organisation
     if "owner" in fields:
         check_member(organisation, fields["owner"], "owner")
-    chosen = _check_standards(standards, "the KPI") if standards is not None else None
+    chosen = standards_chosen(standards, "the KPI serves") if standards is not None else None
     site_list = _kpi_site_ids(organisation, sites) if sites is not None else None
     previous_source = Kpi.objects.filter(pk=kpi.pk).values_list("source", flat=True).first()
     for name, value in fields.items():
@@ -495,7 +487,7 @@ def objective_create(
 ) -> Objective:
     """Set an objective with the organisation's next reference (OBJ-0001)."""
     check_known_fields(fields, OBJECTIVE_FIELDS, "an objective")
-    chosen = _check_standards(standards, "the objective")
+    chosen = standards_chosen(standards, "the objective serves")
     check_member(organisation, fields.get("owner"), "owner")
     risk_list, aspect_list, obligation_list = _objective_links(organisation, risks, aspects, obligations)
     objective = Objective(
@@ -536,7 +528,7 @@ def objective_update(
     organisation = objective.organisation
     if "owner" in fields:
         check_member(organisation, fields["owner"], "owner")
-    chosen = _check_standards(standards, "the objective") if standards is not None else None
+    chosen = standards_chosen(standards, "the objective serves") if standards is not None else None
     risk_list, aspect_list, obligation_list = _objective_links(organisation, risks, aspects, obligations)
     for name, value in fields.items():
         setattr(objective, name, value)

@@ -28,6 +28,7 @@ from integrum.core.validation import check_known_fields, check_member, check_mem
 from integrum.reviews.inputs import BY_KEY, InputSpec, compile_all, specs_for
 from integrum.reviews.models import ManagementReview, ReviewInput, ReviewOutput
 from integrum.standards.models import Standard
+from integrum.standards.services import standards_chosen
 
 S = ManagementReview.Status
 
@@ -73,15 +74,6 @@ def _check_editable(review: ManagementReview) -> None:
         )
 
 
-def _check_standards(standards: Iterable[Standard] | None) -> list[Standard]:
-    chosen = list(standards or [])
-    if not chosen:
-        raise ValidationError(
-            {"standards": "Choose the standard(s) the review covers: ISO 9001, ISO 14001 or both."}
-        )
-    return chosen
-
-
 def default_period_start(organisation: Organisation, scheduled_for: datetime.date) -> datetime.date:
     """The day after the last signed review's period, else one year before the meeting."""
     last_end = (
@@ -121,7 +113,7 @@ def review_create(
     other_attendees: str = "",
 ) -> ManagementReview:
     """Schedule a review with the organisation's next reference (MR-0001)."""
-    chosen = _check_standards(standards)
+    chosen = standards_chosen(standards, "the review covers")
     people = list(attendees)
     check_member(organisation, chair, "chair")
     check_members(organisation, people, "attendees")
@@ -162,7 +154,7 @@ def review_update(
     people = list(attendees) if attendees is not None else None
     if people is not None:
         check_members(organisation, people, "attendees")
-    chosen = _check_standards(standards) if standards is not None else None
+    chosen = standards_chosen(standards, "the review covers") if standards is not None else None
     for name, value in fields.items():
         setattr(review, name, value.strip() if isinstance(value, str) else value)
     _check_period(review)

@@ -19,6 +19,7 @@ from integrum.core.numbering import format_reference, next_number
 from integrum.risks import scoring, sources
 from integrum.risks.models import Risk, RiskMatrix
 from integrum.standards.models import Standard
+from integrum.standards.services import standards_chosen
 
 S = Risk.Status
 
@@ -139,15 +140,6 @@ def _check_owner(organisation: Organisation, owner: User | None) -> None:
         raise ValidationError({"owner": "The owner must be a member of the organisation."})
 
 
-def _check_standards(standards: Iterable[Standard] | None) -> list[Standard]:
-    chosen = list(standards or [])
-    if not chosen:
-        raise ValidationError(
-            {"standards": "Choose the standard(s) the risk concerns: ISO 9001, ISO 14001 or both."}
-        )
-    return chosen
-
-
 def apply_scores(risk: Risk, matrix: RiskMatrix) -> None:
     """Compute both scores on `matrix` and apply the treatment and residual rules."""
     errors: dict[str, list[str]] = {}
@@ -230,7 +222,7 @@ def risk_create(
     review_date: datetime.date | None = None,
 ) -> Risk:
     """Register a risk or opportunity with the next reference (RSK-001), scored on the current matrix."""
-    chosen = _check_standards(standards)
+    chosen = standards_chosen(standards, "the risk concerns")
     _check_owner(organisation, owner)
     risk = Risk(
         organisation=organisation,
@@ -279,7 +271,7 @@ def risk_update(
     _check_owner(risk.organisation, risk.owner)
     if source is not _UNSET:
         _set_source(risk, source)
-    chosen = _check_standards(standards) if standards is not None else None
+    chosen = standards_chosen(standards, "the risk concerns") if standards is not None else None
     apply_scores(risk, risk_matrix_current(risk.organisation))
     risk.full_clean(exclude=["number", "reference", "standards"])
     risk.save()

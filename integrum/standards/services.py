@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from integrum.standards.models import Clause, ClauseLink
+from integrum.standards.models import Clause, ClauseLink, Standard
 
 
 @transaction.atomic
@@ -35,3 +36,11 @@ def clauses_of(target: models.Model) -> models.QuerySet[Clause]:
     return Clause.objects.filter(
         links__target_type=target_type, links__target_id=str(target.pk)
     ).select_related("standard")
+
+
+def standards_chosen(standards: Iterable[Standard] | None, what: str) -> list[Standard]:
+    """The standards a record serves, at least one; `what` ends the sentence: "the audit covers"."""
+    chosen = list(standards or [])
+    if not chosen:
+        raise ValidationError({"standards": f"Choose the standard(s) {what}: ISO 9001, ISO 14001 or both."})
+    return chosen
