@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +17,7 @@ from integrum.core.tests.test_api import api_client, error_of
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("standards")]
 
 API = "/api/v1"
+audit_date = datetime.date
 
 
 @pytest.fixture
@@ -117,6 +120,83 @@ def test_outsider_gets_404(outsider, audit, finding):
     )
     assert client.get(f"{API}/audits/").json()["count"] == 0
     assert Audit.objects.get(pk=audit.pk).status == "in_progress"
+
+
+@pytest.fixture
+def programme(organisation):
+    return services.programme_create(
+        organisation=organisation,
+        title="Programme 2026",
+        start_date=audit_date(2026, 1, 1),
+        end_date=audit_date(2026, 12, 31),
+        standards=[iso9001()],
+    )
+
+
+@pytest.fixture
+def auditor(organisation, manager):
+    return services.auditor_create(organisation=organisation, user=manager, standards=[iso9001()])
+
+
+def every_record_endpoint(audit, finding, programme, auditor):
+    """(method, address, body) for every endpoint that names one record."""
+    grade = services.grade_definitions(audit.organisation)["minor"]
+    item = audit.checklist.first()
+    return [
+        ("get", f"{API}/audit-programmes/{programme.pk}/", None),
+        ("get", f"{API}/audit-programmes/{programme.pk}/plan/", None),
+        (
+            "patch",
+            f"{API}/audit-programmes/{programme.pk}/",
+            {"title": "Theirs", "version": programme.version},
+        ),
+        ("delete", f"{API}/audit-programmes/{programme.pk}/", None),
+        ("get", f"{API}/auditors/{auditor.pk}/", None),
+        ("patch", f"{API}/auditors/{auditor.pk}/", {"qualifications": "x", "version": auditor.version}),
+        ("delete", f"{API}/auditors/{auditor.pk}/", None),
+        ("patch", f"{API}/audits/{audit.pk}/", {"title": "Theirs", "version": audit.version}),
+        ("delete", f"{API}/audits/{audit.pk}/", None),
+        ("post", f"{API}/audits/{audit.pk}/generate-checklist/", {}),
+        ("post", f"{API}/checklist-items/", {"audit": audit.pk, "question": "Ours?"}),
+        ("patch", f"{API}/findings/{finding.pk}/", {"statement": "Theirs", "version": finding.version}),
+        ("delete", f"{API}/findings/{finding.pk}/", None),
+        ("get", f"{API}/grade-definitions/{grade.pk}/", None),
+        ("patch", f"{API}/grade-definitions/{grade.pk}/", {"definition": "x", "version": grade.version}),
+        ("get", f"{API}/checklist-items/{item.pk}/", None),
+    ]
+
+
+def test_an_outsider_gets_404_from_every_record_endpoint_and_changes_nothing(
+    outsider, audit, finding, programme, auditor
+):
+    client = api_client(outsider)
+    endpoints = every_record_endpoint(audit, finding, programme, auditor)
+    before = counts()
+    for method, address, body in endpoints:
+        response = (
+            getattr(client, method)(address, body, format="json")
+            if body is not None
+            else getattr(client, method)(address)
+        )
+        # A record of another organisation does not exist for them; a POST naming it is refused.
+        assert response.status_code in (400, 404), (method, address, response.status_code)
+    assert counts() == before
+    for collection in ("audit-programmes", "auditors", "audits", "findings", "checklist-items"):
+        assert client.get(f"{API}/{collection}/").json()["count"] == 0, collection
+
+
+def test_a_viewer_reads_every_record_endpoint_and_writes_none(viewer, audit, finding, programme, auditor):
+    client = api_client(viewer)
+    endpoints = every_record_endpoint(audit, finding, programme, auditor)
+    before = counts()
+    for method, address, body in endpoints:
+        if method == "get":
+            assert client.get(address).status_code == 200, address
+        else:
+            call = getattr(client, method)
+            response = call(address, body, format="json") if body is not None else call(address)
+            assert response.status_code == 403, (method, address, response.status_code)
+    assert counts() == before
 
 
 def test_contributor_runs_an_audit_through_the_api(organisation, contributor):
